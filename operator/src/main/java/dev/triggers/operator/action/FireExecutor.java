@@ -1,0 +1,259 @@
+package dev.triggers.operator.action;
+
+import dev.triggers.operator.api.v1alpha1.ActionSpec;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.TriggerEvent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where events become patches. Per Trigger, fires never overlap, and events that arrive
+ * during a fire or within cooldownSeconds after one are folded into one more fire (at the end of the
+ * cooldown); every folded event's future completes with that fire's result, so sources acknowledge it
+ * only when the fire it rode on succeeded: no burst becomes a rollout storm and no event is lost.
+ */
+public final class FireExecutor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FireExecutor.class);
+
+    private final Function<ResourceID, Optional<Trigger>> triggers;
+    private final BiConsumer<ResourceID, FireResult> onFired;
+    private final Clock clock;
+    private final TargetResolver resolver;
+    private final RedeployAction redeploy;
+    private final ScaleUpAction scaleUp;
+    private final FireRecorder recorder;
+    private final MeterRegistry metrics;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService timers;
+    private final Map<ResourceID, Gate> gates = new ConcurrentHashMap<>();
+
+    /**
+     * @param triggers the Trigger as the reconciler last saw it (the spec a fire acts on)
+     * @param onFired told after every fire, so the reconciler can show a failure on the status
+     */
+    public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics,
+                        Function<ResourceID, Optional<Trigger>> triggers, BiConsumer<ResourceID, FireResult> onFired) {
+        this.triggers = triggers;
+        this.onFired = onFired;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.resolver = new TargetResolver(client);
+        this.redeploy = new RedeployAction(client);
+        this.scaleUp = new ScaleUpAction(client);
+        this.recorder = new FireRecorder(client, clock);
+        this.workers = Executors.newFixedThreadPool(threads, daemon("fire"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("fire-cooldown"));
+    }
+
+    public FireRecorder recorder() {
+        return recorder;
+    }
+
+    /** Queues an event of the Trigger; the future completes with the result of the fire that carried it. */
+    public CompletableFuture<FireResult> submit(ResourceID trigger, TriggerEvent event) {
+        CompletableFuture<FireResult> done = new CompletableFuture<>();
+        Gate gate = gates.computeIfAbsent(trigger, Gate::new);
+        synchronized (gate) {
+            gate.pending.add(new Pending(event, done));
+        }
+        counter("trigger_events_received_total", trigger, event.source()).increment();
+        dispatch(gate);
+        return done;
+    }
+
+    /** The Trigger is gone: fail what waits (sources do not acknowledge it) and forget its state. */
+    public void forget(ResourceID trigger) {
+        Gate gate = gates.remove(trigger);
+        if (gate == null) return;
+        List<Pending> dropped;
+        synchronized (gate) {
+            if (gate.timer != null) gate.timer.cancel(false);
+            dropped = new ArrayList<>(gate.pending);
+            gate.pending.clear();
+        }
+        FireResult result = FireResult.failed("Trigger " + trigger + " was deleted before it fired");
+        dropped.forEach(p -> p.done.complete(result));
+    }
+
+    private void dispatch(Gate gate) {
+        List<Pending> batch;
+        synchronized (gate) {
+            if (gate.running || gate.pending.isEmpty() || gate.timer != null) return;
+            int cooldown = triggers.apply(gate.trigger).map(t -> t.getSpec().cooldownSecondsOrDefault()).orElse(0);
+            Instant now = clock.instant();
+            if (gate.lastFire != null && cooldown > 0) {
+                Duration wait = Duration.between(now, gate.lastFire.plusSeconds(cooldown));
+                if (!wait.isNegative() && !wait.isZero()) {
+                    gate.timer = timers.schedule(() -> {
+                        synchronized (gate) {
+                            gate.timer = null;
+                        }
+                        dispatch(gate);
+                    }, wait.toMillis(), TimeUnit.MILLISECONDS);
+                    return;
+                }
+            }
+            batch = new ArrayList<>(gate.pending);
+            gate.pending.clear();
+            gate.running = true;
+            gate.lastFire = now;
+        }
+        workers.execute(() -> run(gate, batch));
+    }
+
+    private void run(Gate gate, List<Pending> batch) {
+        FireResult result;
+        try {
+            result = fire(gate, batch);
+        } catch (RuntimeException e) {
+            log.error("{}: fire failed unexpectedly", gate.trigger, e);
+            result = FireResult.failed("internal error while firing: " + KubernetesErrors.rootMessage(e));
+        } finally {
+            synchronized (gate) {
+                gate.running = false;
+            }
+        }
+        for (Pending p : batch) p.done.complete(result);
+        try {
+            onFired.accept(gate.trigger, result);
+        } catch (RuntimeException e) {
+            log.warn("{}: fire listener failed", gate.trigger, e);
+        }
+        dispatch(gate);
+    }
+
+    private FireResult fire(Gate gate, List<Pending> batch) {
+        TriggerEvent event = batch.get(batch.size() - 1).event;
+        Optional<Trigger> found = triggers.apply(gate.trigger);
+        if (found.isEmpty()) return FireResult.failed("Trigger " + gate.trigger + " no longer exists");
+        Trigger trigger = found.get();
+        String ns = trigger.getMetadata().getNamespace();
+        String name = trigger.getMetadata().getName();
+        ActionSpec action = trigger.getSpec().actionOrDefault();
+
+        FireResult result = act(trigger, action, event);
+
+        Duration latency = Duration.between(earliest(batch), clock.instant());
+        String outcome = FireRecorder.outcomeTag(result);
+        // No per-Trigger tag on the histogram: its buckets times thousands of Triggers would cost memory.
+        Timer.builder("trigger_fire_latency").description("Event received to target patched")
+                .tags("namespace", ns, "source", event.source(), "action", action.typeOrDefault(), "outcome", outcome)
+                .publishPercentileHistogram().register(metrics).record(latency);
+        Counter.builder("trigger_fires_total").description("Fires, by outcome")
+                .tags("namespace", ns, "trigger", name, "source", event.source(), "action", action.typeOrDefault(), "outcome", outcome)
+                .register(metrics).increment();
+        if (batch.size() > 1) counter("trigger_events_coalesced_total", gate.trigger, event.source()).increment(batch.size() - 1);
+
+        long coalesced;
+        long count;
+        synchronized (gate) {
+            if (gate.fireCount < 0) {
+                gate.fireCount = Optional.ofNullable(trigger.getStatus()).map(s -> s.getFireCount()).orElse(0L);
+                gate.coalescedCount = Optional.ofNullable(trigger.getStatus()).map(s -> s.getCoalescedCount()).orElse(0L);
+            }
+            if (result.succeeded()) gate.fireCount++;
+            gate.coalescedCount += batch.size() - 1;
+            count = gate.fireCount;
+            coalesced = gate.coalescedCount;
+        }
+        recorder.recordStatus(trigger, event, result, count, coalesced);
+        String folded = batch.size() > 1 ? " (" + batch.size() + " events coalesced)" : "";
+        if (result.succeeded()) {
+            log.info("{}/{}: fired on {} event {}{}: {}", ns, name, event.source(), event.id(), folded, result.summary());
+            recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED,
+                    "Fired on " + event.source() + " event " + event.id() + folded + ": " + result.summary());
+        } else {
+            log.warn("{}/{}: fire on {} event {} failed{}: {}", ns, name, event.source(), event.id(), folded, result.summary());
+            recorder.recordEvent(trigger, true, FireRecorder.REASON_FIRE_FAILED,
+                    "Fire on " + event.source() + " event " + event.id() + " failed: " + result.summary());
+        }
+        return result;
+    }
+
+    private FireResult act(Trigger trigger, ActionSpec action, TriggerEvent event) {
+        List<HasMetadata> workloads;
+        try {
+            workloads = resolver.resolve(trigger);
+        } catch (RuntimeException e) {
+            return FireResult.failed(KubernetesErrors.describe(e, "look up", TargetResolver.describe(trigger)));
+        }
+        if (workloads.isEmpty()) return FireResult.failed(TargetResolver.notFoundMessage(trigger));
+        List<WorkloadResult> results = new ArrayList<>();
+        for (HasMetadata workload : workloads) {
+            results.add(ActionSpec.SCALE_UP.equals(action.typeOrDefault())
+                    ? scaleUp.apply(workload, action.getScaleUp(), event)
+                    : redeploy.apply(workload, trigger, event));
+        }
+        return FireResult.of(results);
+    }
+
+    private static Instant earliest(List<Pending> batch) {
+        return batch.stream().map(p -> p.event.receivedAt()).min(Instant::compareTo).orElseThrow();
+    }
+
+    private Counter counter(String name, ResourceID trigger, String source) {
+        return Counter.builder(name).tags("namespace", trigger.getNamespace().orElse(""), "trigger", trigger.getName(), "source", source)
+                .register(metrics);
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        workers.shutdown();
+        try {
+            // Finish fires in flight (graceful shutdown), but do not wait for ever.
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) workers.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            workers.shutdownNow();
+        }
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        var counter = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private record Pending(TriggerEvent event, CompletableFuture<FireResult> done) {}
+
+    /** Per-Trigger state: guarded by synchronizing on the gate. */
+    private static final class Gate {
+        final ResourceID trigger;
+        final List<Pending> pending = new ArrayList<>();
+        boolean running;
+        Instant lastFire;
+        ScheduledFuture<?> timer;
+        long fireCount = -1;
+        long coalescedCount;
+
+        Gate(ResourceID trigger) {
+            this.trigger = trigger;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.triggers.operator.action;
+
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.source.TriggerEvent;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes what a fire did: the executor's own status fields (a merge patch of only those, so it never
+ * races the reconciler's) and a Kubernetes Event on the Trigger.
+ */
+public final class FireRecorder {
+    private static final Logger log = LoggerFactory.getLogger(FireRecorder.class);
+    public static final String REASON_FIRED = "Fired";
+    public static final String REASON_FIRE_FAILED = "FireFailed";
+    static final int MAX_MESSAGE = 1024;
+
+    private final KubernetesClient client;
+    private final Clock clock;
+
+    public FireRecorder(KubernetesClient client, Clock clock) {
+        this.client = client;
+        this.clock = clock;
+    }
+
+    /** Patches the fire record onto the Trigger's status. */
+    public void recordStatus(Trigger trigger, TriggerEvent event, FireResult result, long fireCount, long coalescedCount) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        if (result.succeeded()) {
+            status.put("lastFiredAt", Instant.now(clock).toString());
+            status.put("fireCount", fireCount);
+            status.put("lastEvent", new TriggerStatus.EventRecord(event.source(), event.id(), event.receivedAt().toString(), event.caller()));
+            if (TriggerEvent.MANUAL.equals(event.source())) status.put("lastFireRequest", event.id());
+            if (TriggerEvent.CRON.equals(event.source())) status.put("lastScheduleTime", event.receivedAt().toString());
+        }
+        status.put("coalescedCount", coalescedCount);
+        status.put("lastFireResult", truncate(result.summary()));
+        try {
+            client.resources(Trigger.class).inNamespace(trigger.getMetadata().getNamespace()).withName(trigger.getMetadata().getName())
+                    .subresource("status")
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
+        } catch (RuntimeException e) {
+            log.warn("{}/{}: could not record fire of event {} on status: {}", trigger.getMetadata().getNamespace(),
+                    trigger.getMetadata().getName(), event.id(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
+        }
+    }
+
+    /** Records a Kubernetes Event (Fired / FireFailed, or another reason) on the Trigger. */
+    public void recordEvent(Trigger trigger, boolean warning, String reason, String message) {
+        String ns = trigger.getMetadata().getNamespace();
+        Instant now = Instant.now(clock);
+        var event = new EventBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(trigger.getMetadata().getName() + "." + Long.toHexString(now.toEpochMilli()) + Long.toHexString(System.nanoTime() & 0xffff))
+                .endMetadata()
+                .withInvolvedObject(new ObjectReferenceBuilder()
+                        .withApiVersion(trigger.getApiVersion()).withKind(trigger.getKind())
+                        .withNamespace(ns).withName(trigger.getMetadata().getName()).withUid(trigger.getMetadata().getUid())
+                        .build())
+                .withType(warning ? "Warning" : "Normal")
+                .withReason(reason)
+                .withMessage(truncate(message))
+                .withFirstTimestamp(now.toString())
+                .withLastTimestamp(now.toString())
+                .withCount(1)
+                .withNewSource().withComponent("trigger-operator").endSource()
+                .withReportingComponent("triggers.dev/trigger-operator")
+                .build();
+        try {
+            client.v1().events().inNamespace(ns).resource(event).create();
+        } catch (RuntimeException e) {
+            log.warn("{}/{}: could not record Event {}: {}", ns, trigger.getMetadata().getName(), reason,
+                    KubernetesErrors.describe(e, "create", "Event"));
+        }
+    }
+
+    static String truncate(String message) {
+        if (message == null) return "";
+        return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE - 3) + "...";
+    }
+
+    static String outcomeTag(FireResult result) {
+        return (result.succeeded() ? "success" : "failure").toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.triggers.operator.action;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The result of one fire: a result per workload, or an error before any workload was reached
+ * (Trigger deleted, target not found).
+ */
+public record FireResult(List<WorkloadResult> workloads, String error) {
+
+    public static FireResult of(List<WorkloadResult> workloads) {
+        return new FireResult(List.copyOf(workloads), null);
+    }
+
+    public static FireResult failed(String error) {
+        return new FireResult(List.of(), error);
+    }
+
+    /** True when every workload was patched, already had this event, or is at its ceiling. */
+    public boolean succeeded() {
+        return error == null && workloads.stream().noneMatch(WorkloadResult::failed);
+    }
+
+    /** One line for status and Events: the failures first, or what was done. */
+    public String summary() {
+        if (error != null) return error;
+        List<WorkloadResult> failures = workloads.stream().filter(WorkloadResult::failed).toList();
+        List<WorkloadResult> shown = failures.isEmpty() ? workloads : failures;
+        String text = shown.stream().map(WorkloadResult::message).collect(Collectors.joining("; "));
+        if (!failures.isEmpty() && failures.size() < workloads.size()) {
+            text = (workloads.size() - failures.size()) + " of " + workloads.size() + " workloads done; failed: " + text;
+        }
+        return text;
+    }
+}

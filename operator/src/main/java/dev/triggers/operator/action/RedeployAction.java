@@ -1,0 +1,69 @@
+package dev.triggers.operator.action;
+
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.TriggerEvent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A rolling restart, as `kubectl rollout restart` does it, plus why: the pod template gets
+ * kubectl's restartedAt and the triggers.dev/* annotations. The values come from the event only, so
+ * two events always give two templates (even within one second) and the same event repeated after a
+ * crash gives the same template (no second rollout).
+ */
+public final class RedeployAction {
+    public static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+    public static final String FIRED_BY = "triggers.dev/fired-by";
+    public static final String EVENT_SOURCE = "triggers.dev/event-source";
+    public static final String EVENT_ID = "triggers.dev/event-id";
+
+    private final KubernetesClient client;
+
+    public RedeployAction(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public WorkloadResult apply(HasMetadata workload, Trigger trigger, TriggerEvent event) {
+        WorkloadRef ref = TargetResolver.ref(workload);
+        if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
+            return WorkloadResult.failed(ref, ref + " is paused, so it was not restarted: resume it with `kubectl rollout resume deployment/"
+                    + ref.name() + " -n " + ref.namespace() + "`");
+        }
+        Map<String, String> wanted = Map.of(
+                RESTARTED_AT, DateTimeFormatter.ISO_INSTANT.format(event.receivedAt().truncatedTo(ChronoUnit.SECONDS)),
+                FIRED_BY, trigger.getMetadata().getNamespace() + "." + trigger.getMetadata().getName(),
+                EVENT_SOURCE, event.source(),
+                EVENT_ID, event.id());
+        Map<String, String> current = templateAnnotations(workload);
+        if (current != null && wanted.entrySet().stream().allMatch(e -> Objects.equals(current.get(e.getKey()), e.getValue()))) {
+            return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + event.id());
+        }
+        String patch = client.getKubernetesSerialization().asJson(
+                Map.of("spec", Map.of("template", Map.of("metadata", Map.of("annotations", wanted)))));
+        try {
+            client.resources(TargetResolver.KINDS.get(ref.kind())).inNamespace(ref.namespace()).withName(ref.name())
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref);
+        } catch (RuntimeException e) {
+            return WorkloadResult.failed(ref, KubernetesErrors.describe(e, "patch", ref));
+        }
+    }
+
+    private static Map<String, String> templateAnnotations(HasMetadata workload) {
+        PodTemplateSpec template = null;
+        if (workload instanceof Deployment d) template = d.getSpec().getTemplate();
+        if (workload instanceof StatefulSet s) template = s.getSpec().getTemplate();
+        if (workload instanceof DaemonSet ds) template = ds.getSpec().getTemplate();
+        return template == null || template.getMetadata() == null ? null : template.getMetadata().getAnnotations();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.triggers.operator.action;
+
+/**
+ * What a fire did to one workload.
+ *
+ * @param workload the workload
+ * @param outcome what happened
+ * @param message for a person: what changed, or what went wrong and how to fix it
+ */
+public record WorkloadResult(WorkloadRef workload, Outcome outcome, String message) {
+
+    public enum Outcome {
+        /** The pod template or the replica count was patched. */
+        PATCHED,
+        /** This event was already applied (a repeated fire after a crash): nothing changed. */
+        ALREADY_APPLIED,
+        /** ScaleUp at maxReplicas: recorded, not an error. */
+        AT_CEILING,
+        FAILED
+    }
+
+    public boolean failed() {
+        return outcome == Outcome.FAILED;
+    }
+
+    public static WorkloadResult failed(WorkloadRef workload, String message) {
+        return new WorkloadResult(workload, Outcome.FAILED, message);
+    }
+}

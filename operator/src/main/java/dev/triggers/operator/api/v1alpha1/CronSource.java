@@ -1,0 +1,33 @@
+package dev.triggers.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+
+/** A schedule: fires once per slot, on the leader only. */
+public class CronSource {
+    @Required
+    @JsonPropertyDescription("5-field Unix cron (minute hour day-of-month month day-of-week), or @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly.")
+    private String schedule;
+
+    @JsonPropertyDescription("IANA time zone the schedule is read in, e.g. Europe/Paris. Default UTC.")
+    private String timeZone;
+
+    @Min(0)
+    @JsonPropertyDescription("A slot missed (operator down, failover) still fires once if it is at most this many seconds old; older slots are skipped and recorded. Default 300.")
+    private Long startingDeadlineSeconds;
+
+    public CronSource() {}
+
+    public CronSource(String schedule, String timeZone) {
+        this.schedule = schedule;
+        this.timeZone = timeZone;
+    }
+
+    public String getSchedule() { return schedule; }
+    public void setSchedule(String schedule) { this.schedule = schedule; }
+    public String getTimeZone() { return timeZone; }
+    public void setTimeZone(String timeZone) { this.timeZone = timeZone; }
+    public Long getStartingDeadlineSeconds() { return startingDeadlineSeconds; }
+    public void setStartingDeadlineSeconds(Long startingDeadlineSeconds) { this.startingDeadlineSeconds = startingDeadlineSeconds; }
+}

@@ -1,0 +1,58 @@
+package dev.triggers.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.Map;
+
+/** The workload, or set of workloads, a Trigger acts on. */
+@ValidationRule(value = "!has(self.kind) || self.kind in ['Deployment', 'Application']",
+        message = "target.kind must be Deployment or Application")
+@ValidationRule(value = "has(self.name) || (has(self.kind) && self.kind == 'Application' && has(self.selector))",
+        message = "target.name is required (an Application target may give a selector instead)")
+public class TargetRef {
+    public static final String DEPLOYMENT = "Deployment";
+    public static final String APPLICATION = "Application";
+    /** The label that groups an application's workloads (Kubernetes' recommended labels). */
+    public static final String APPLICATION_LABEL = "app.kubernetes.io/instance";
+
+    @JsonPropertyDescription("Deployment (default): one Deployment. Application: every Deployment, StatefulSet and DaemonSet labelled app.kubernetes.io/instance=<name>, or matching selector.")
+    private String kind;
+
+    @JsonPropertyDescription("The Deployment's name, or the application's name (the value of app.kubernetes.io/instance).")
+    private String name;
+
+    @JsonPropertyDescription("The target's namespace. Defaults to the Trigger's own; another namespace is refused unless the operator allows cross-namespace targets.")
+    private String namespace;
+
+    @JsonPropertyDescription("Application only: match workloads by these labels instead of app.kubernetes.io/instance=<name>.")
+    private Map<String, String> selector;
+
+    public TargetRef() {}
+
+    public TargetRef(String kind, String name) {
+        this.kind = kind;
+        this.name = name;
+    }
+
+    public String getKind() { return kind; }
+    public void setKind(String kind) { this.kind = kind; }
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+    public String getNamespace() { return namespace; }
+    public void setNamespace(String namespace) { this.namespace = namespace; }
+    public Map<String, String> getSelector() { return selector; }
+    public void setSelector(Map<String, String> selector) { this.selector = selector; }
+
+    @JsonIgnore
+    public String kindOrDefault() { return kind == null ? DEPLOYMENT : kind; }
+
+    @JsonIgnore
+    public boolean isApplication() { return APPLICATION.equals(kindOrDefault()); }
+
+    /** The labels an Application target matches. */
+    @JsonIgnore
+    public Map<String, String> applicationSelector() {
+        return selector != null && !selector.isEmpty() ? selector : Map.of(APPLICATION_LABEL, name);
+    }
+}

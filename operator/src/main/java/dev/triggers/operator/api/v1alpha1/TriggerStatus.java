@@ -1,0 +1,127 @@
+package dev.triggers.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the operator observed. The reconciler owns status, errorMessage, conditions, observedGeneration,
+ * url, webhookSecretName and nextFireAt; the executor owns the fire record (lastFiredAt, fireCount,
+ * lastEvent, lastScheduleTime, lastFireRequest). Each writes only its own fields, with a merge patch.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TriggerStatus {
+    public static final String PENDING = "Pending";
+    public static final String READY = "Ready";
+    public static final String ERROR = "Error";
+    public static final String SUSPENDED = "Suspended";
+
+    @JsonPropertyDescription("Pending | Ready | Error | Suspended.")
+    private String status;
+
+    @JsonPropertyDescription("Empty unless status is Error: what is wrong and how to fix it.")
+    private String errorMessage;
+
+    @JsonPropertyDescription("The spec generation this status describes.")
+    private Long observedGeneration;
+
+    @JsonPropertyDescription("Ready, SourceReady and TargetReady.")
+    private List<Condition> conditions = new ArrayList<>();
+
+    @JsonPropertyDescription("Webhook only: the URL to POST to (without the token).")
+    private String url;
+
+    @JsonPropertyDescription("Webhook only: the Secret holding the token and the full URL with the token.")
+    private String webhookSecretName;
+
+    @JsonPropertyDescription("When the Trigger last fired (RFC 3339).")
+    private String lastFiredAt;
+
+    @JsonPropertyDescription("Cron only: the last schedule slot that fired (RFC 3339).")
+    private String lastScheduleTime;
+
+    @JsonPropertyDescription("Cron only: the next schedule slot (RFC 3339).")
+    private String nextFireAt;
+
+    @JsonPropertyDescription("Cron only: the last slot that was skipped, and why.")
+    private String lastMissedSchedule;
+
+    @JsonPropertyDescription("How many times the Trigger fired.")
+    private Long fireCount;
+
+    @JsonPropertyDescription("How many events were folded into a fire by the cooldown (each one fired with the fire after it).")
+    private Long coalescedCount;
+
+    @JsonPropertyDescription("The event behind the last fire.")
+    private EventRecord lastEvent;
+
+    @JsonPropertyDescription("The last value of the triggers.dev/fire-request annotation that was handled.")
+    private String lastFireRequest;
+
+    @JsonPropertyDescription("What the last fire did to each workload.")
+    private String lastFireResult;
+
+    public String getStatus() { return status; }
+    public void setStatus(String status) { this.status = status; }
+    public String getErrorMessage() { return errorMessage; }
+    public void setErrorMessage(String errorMessage) { this.errorMessage = errorMessage; }
+    public Long getObservedGeneration() { return observedGeneration; }
+    public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+    public List<Condition> getConditions() { return conditions; }
+    public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+    public String getUrl() { return url; }
+    public void setUrl(String url) { this.url = url; }
+    public String getWebhookSecretName() { return webhookSecretName; }
+    public void setWebhookSecretName(String webhookSecretName) { this.webhookSecretName = webhookSecretName; }
+    public String getLastFiredAt() { return lastFiredAt; }
+    public void setLastFiredAt(String lastFiredAt) { this.lastFiredAt = lastFiredAt; }
+    public String getLastScheduleTime() { return lastScheduleTime; }
+    public void setLastScheduleTime(String lastScheduleTime) { this.lastScheduleTime = lastScheduleTime; }
+    public String getNextFireAt() { return nextFireAt; }
+    public void setNextFireAt(String nextFireAt) { this.nextFireAt = nextFireAt; }
+    public String getLastMissedSchedule() { return lastMissedSchedule; }
+    public void setLastMissedSchedule(String lastMissedSchedule) { this.lastMissedSchedule = lastMissedSchedule; }
+    public Long getFireCount() { return fireCount; }
+    public void setFireCount(Long fireCount) { this.fireCount = fireCount; }
+    public Long getCoalescedCount() { return coalescedCount; }
+    public void setCoalescedCount(Long coalescedCount) { this.coalescedCount = coalescedCount; }
+    public EventRecord getLastEvent() { return lastEvent; }
+    public void setLastEvent(EventRecord lastEvent) { this.lastEvent = lastEvent; }
+    public String getLastFireRequest() { return lastFireRequest; }
+    public void setLastFireRequest(String lastFireRequest) { this.lastFireRequest = lastFireRequest; }
+    public String getLastFireResult() { return lastFireResult; }
+    public void setLastFireResult(String lastFireResult) { this.lastFireResult = lastFireResult; }
+
+    /** The event that caused a fire, as shown on the status. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class EventRecord {
+        @JsonPropertyDescription("manual | webhook | cron | sqs | nats.")
+        private String source;
+        @JsonPropertyDescription("The event id: SQS MessageId, JetStream sequence, cron slot, webhook event id.")
+        private String id;
+        @JsonPropertyDescription("When the operator received the event (RFC 3339).")
+        private String receivedAt;
+        @JsonPropertyDescription("Webhook only: the caller's address.")
+        private String caller;
+
+        public EventRecord() {}
+
+        public EventRecord(String source, String id, String receivedAt, String caller) {
+            this.source = source;
+            this.id = id;
+            this.receivedAt = receivedAt;
+            this.caller = caller;
+        }
+
+        public String getSource() { return source; }
+        public void setSource(String source) { this.source = source; }
+        public String getId() { return id; }
+        public void setId(String id) { this.id = id; }
+        public String getReceivedAt() { return receivedAt; }
+        public void setReceivedAt(String receivedAt) { this.receivedAt = receivedAt; }
+        public String getCaller() { return caller; }
+        public void setCaller(String caller) { this.caller = caller; }
+    }
+}

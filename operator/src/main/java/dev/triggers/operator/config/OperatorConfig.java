@@ -1,0 +1,107 @@
+package dev.triggers.operator.config;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Operator settings, read from environment variables (the Helm chart sets them).
+ *
+ * @param watchNamespaces namespaces whose Triggers are watched; empty means all
+ * @param allowCrossNamespaceTargets whether a Trigger may act on a workload in another namespace
+ * @param webhookPort port of the webhook HTTP server (exposed through the webhook Service)
+ * @param metricsPort port of /metrics, /healthz and /readyz (never exposed with webhooks)
+ * @param webhookBaseUrl public base URL that status.url is built on
+ * @param webhookRateLimitPerMinute default accepted webhook calls per minute per Trigger
+ * @param leaderElection whether to elect a leader with a Lease (only the leader fires)
+ * @param leaseNamespace namespace of the Lease; null means the operator's own
+ * @param recheckInterval how often a Trigger whose target or source is not ready is looked at again
+ * @param fireThreads threads that patch targets (fires of one Trigger never run in parallel)
+ */
+public record OperatorConfig(
+        Set<String> watchNamespaces,
+        boolean allowCrossNamespaceTargets,
+        int webhookPort,
+        int metricsPort,
+        String webhookBaseUrl,
+        int webhookRateLimitPerMinute,
+        boolean leaderElection,
+        String leaseNamespace,
+        Duration recheckInterval,
+        int fireThreads) {
+
+    public static final String LEASE_NAME = "trigger-operator-leader";
+
+    public static OperatorConfig defaults() {
+        return fromEnv(Map.of());
+    }
+
+    public static OperatorConfig fromEnv(Map<String, String> env) {
+        Function<String, String> get = key -> {
+            String v = env.get(key);
+            return v == null || v.isBlank() ? null : v.trim();
+        };
+        return new OperatorConfig(
+                namespaces(get.apply("WATCH_NAMESPACES")),
+                Boolean.parseBoolean(orDefault(get.apply("ALLOW_CROSS_NAMESPACE_TARGETS"), "false")),
+                Integer.parseInt(orDefault(get.apply("WEBHOOK_PORT"), "8080")),
+                Integer.parseInt(orDefault(get.apply("METRICS_PORT"), "8081")),
+                orDefault(get.apply("WEBHOOK_BASE_URL"), "http://localhost:8080"),
+                Integer.parseInt(orDefault(get.apply("WEBHOOK_RATE_LIMIT_PER_MINUTE"), "60")),
+                Boolean.parseBoolean(orDefault(get.apply("LEADER_ELECTION"), "false")),
+                get.apply("LEASE_NAMESPACE"),
+                Duration.ofSeconds(Long.parseLong(orDefault(get.apply("RECHECK_SECONDS"), "10"))),
+                Integer.parseInt(orDefault(get.apply("FIRE_THREADS"), "8")));
+    }
+
+    public OperatorConfig withWatchNamespaces(Set<String> namespaces) {
+        return new OperatorConfig(namespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+    }
+
+    public OperatorConfig withAllowCrossNamespaceTargets(boolean allow) {
+        return new OperatorConfig(watchNamespaces, allow, webhookPort, metricsPort, webhookBaseUrl,
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+    }
+
+    public OperatorConfig withPorts(int webhook, int metrics) {
+        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhook, metrics, webhookBaseUrl,
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+    }
+
+    public OperatorConfig withWebhookBaseUrl(String baseUrl) {
+        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, baseUrl,
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+    }
+
+    public OperatorConfig withWebhookRateLimitPerMinute(int limit) {
+        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
+                limit, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+    }
+
+    public OperatorConfig withLeaderElection(boolean enabled, String leaseNamespace) {
+        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
+                webhookRateLimitPerMinute, enabled, leaseNamespace, recheckInterval, fireThreads);
+    }
+
+    public OperatorConfig withRecheckInterval(Duration interval) {
+        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, interval, fireThreads);
+    }
+
+    public boolean watchesAllNamespaces() {
+        return watchNamespaces.isEmpty();
+    }
+
+    private static Set<String> namespaces(String csv) {
+        if (csv == null) return Set.of();
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null ? fallback : value;
+    }
+}

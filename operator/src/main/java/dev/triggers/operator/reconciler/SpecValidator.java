@@ -1,0 +1,114 @@
+package dev.triggers.operator.reconciler;
+
+import dev.triggers.operator.api.v1alpha1.ActionSpec;
+import dev.triggers.operator.api.v1alpha1.ScaleUpSpec;
+import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.api.v1alpha1.TargetRef;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.TriggerSpec;
+import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.SourceFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The spec rules, enforced by the operator too: the CRD's CEL rules (which the API server checks on a
+ * real cluster, but not every API server does), the namespace rule, and each source's own checks.
+ * A pure function of the Trigger and the settings.
+ */
+public final class SpecValidator {
+    private static final List<String> SOURCE_TYPES = List.of(SourceSpec.CRON, SourceSpec.SQS, SourceSpec.NATS, SourceSpec.WEBHOOK);
+
+    private SpecValidator() {}
+
+    public static List<String> validate(Trigger trigger, OperatorConfig config, Function<String, Optional<SourceFactory>> factories) {
+        List<String> problems = new ArrayList<>();
+        TriggerSpec spec = trigger.getSpec();
+        if (spec == null) {
+            problems.add("spec is missing: a Trigger needs spec.target and spec.source");
+            return problems;
+        }
+        validateTarget(trigger, config, problems);
+        validateAction(spec.getAction(), problems);
+        if (spec.getCooldownSeconds() != null && (spec.getCooldownSeconds() < 0 || spec.getCooldownSeconds() > 86400)) {
+            problems.add("spec.cooldownSeconds must be between 0 and 86400, not " + spec.getCooldownSeconds());
+        }
+        SourceSpec source = spec.getSource();
+        if (source == null) {
+            problems.add("spec.source is missing: set spec.source.type (one of " + String.join(", ", SOURCE_TYPES) + ") and its config block");
+            return problems;
+        }
+        String type = source.getType();
+        if (type == null || !SOURCE_TYPES.contains(type)) {
+            problems.add("spec.source.type " + (type == null ? "is missing" : "'" + type + "' is unknown") + ": use one of " + String.join(", ", SOURCE_TYPES));
+            return problems;
+        }
+        for (String other : SOURCE_TYPES) {
+            String block = other.toLowerCase(java.util.Locale.ROOT);
+            boolean present = source.configFor(other) != null;
+            if (!other.equals(type) && present) {
+                problems.add("spec.source." + block + " is set but spec.source.type is " + type + ": remove it (exactly the block that matches the type)");
+            }
+        }
+        if (!SourceSpec.WEBHOOK.equals(type) && source.configFor(type) == null) {
+            problems.add("spec.source.type is " + type + " but spec.source." + type.toLowerCase(java.util.Locale.ROOT) + " is missing");
+            return problems;
+        }
+        Optional<SourceFactory> factory = factories.apply(type);
+        if (factory.isEmpty()) {
+            problems.add("source type " + type + " is not available in this operator build");
+        } else {
+            problems.addAll(factory.get().validate(trigger));
+        }
+        return problems;
+    }
+
+    private static void validateTarget(Trigger trigger, OperatorConfig config, List<String> problems) {
+        TargetRef target = trigger.getSpec().getTarget();
+        if (target == null) {
+            problems.add("spec.target is missing: name the Deployment (spec.target.name) or the Application to act on");
+            return;
+        }
+        String kind = target.kindOrDefault();
+        if (!TargetRef.DEPLOYMENT.equals(kind) && !TargetRef.APPLICATION.equals(kind)) {
+            problems.add("spec.target.kind '" + kind + "' is not supported: use Deployment or Application");
+        }
+        boolean hasName = target.getName() != null && !target.getName().isBlank();
+        boolean hasSelector = target.getSelector() != null && !target.getSelector().isEmpty();
+        if (!hasName && !(TargetRef.APPLICATION.equals(kind) && hasSelector)) {
+            problems.add("spec.target.name is missing (an Application target may give spec.target.selector instead)");
+        }
+        if (hasSelector && !TargetRef.APPLICATION.equals(kind)) {
+            problems.add("spec.target.selector is only allowed with spec.target.kind Application");
+        }
+        String ns = target.getNamespace();
+        String own = trigger.getMetadata().getNamespace();
+        if (ns != null && !ns.isBlank() && !ns.equals(own) && !config.allowCrossNamespaceTargets()) {
+            problems.add("spec.target.namespace '" + ns + "' is not the Trigger's namespace '" + own
+                    + "': this operator only acts in a Trigger's own namespace (install it with cross-namespace targets allowed to change that)");
+        }
+    }
+
+    private static void validateAction(ActionSpec action, List<String> problems) {
+        if (action == null) return;
+        String type = action.typeOrDefault();
+        if (!ActionSpec.REDEPLOY.equals(type) && !ActionSpec.SCALE_UP.equals(type)) {
+            problems.add("spec.action.type '" + type + "' is not supported: use Redeploy or ScaleUp");
+            return;
+        }
+        ScaleUpSpec scaleUp = action.getScaleUp();
+        if (ActionSpec.REDEPLOY.equals(type) && scaleUp != null) {
+            problems.add("spec.action.scaleUp is only allowed with spec.action.type ScaleUp: remove it, or set the type to ScaleUp");
+        }
+        if (ActionSpec.SCALE_UP.equals(type)) {
+            if (scaleUp == null || scaleUp.getMaxReplicas() == null) {
+                problems.add("spec.action.type ScaleUp needs spec.action.scaleUp.maxReplicas (the ceiling)");
+                return;
+            }
+            if (scaleUp.getMaxReplicas() < 1) problems.add("spec.action.scaleUp.maxReplicas must be at least 1, not " + scaleUp.getMaxReplicas());
+            if (scaleUp.getStep() != null && scaleUp.getStep() < 1) problems.add("spec.action.scaleUp.step must be at least 1, not " + scaleUp.getStep());
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.triggers.operator.source;
+
+import dev.triggers.operator.action.FireResult;
+import dev.triggers.operator.config.OperatorConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+
+/** What a running source may use: fire its Trigger, announce a health change, reach the API. */
+public interface SourceContext {
+
+    /** The Trigger this source fires. */
+    ResourceID trigger();
+
+    /**
+     * Hands an event to the executor. The future completes once the action ran (coalesced events
+     * complete with the fire they were folded into); acknowledge the event only if it succeeded.
+     */
+    CompletableFuture<FireResult> fire(TriggerEvent event);
+
+    /** Asks for a reconcile, so that a changed {@link TriggerSource#health()} reaches the status. */
+    void healthChanged();
+
+    KubernetesClient client();
+
+    Clock clock();
+
+    OperatorConfig config();
+}

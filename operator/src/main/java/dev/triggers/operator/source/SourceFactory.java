@@ -1,0 +1,26 @@
+package dev.triggers.operator.source;
+
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import java.util.List;
+
+/** Makes the running source of one source type (Cron, SQS, NATS, Webhook). */
+public interface SourceFactory extends AutoCloseable {
+
+    /** The spec.source.type this factory serves. */
+    String type();
+
+    /**
+     * Problems with the Trigger's config block that the API server's schema cannot catch (a cron
+     * expression, a time zone, a URL), each a message a person can act on. Empty when valid.
+     */
+    default List<String> validate(Trigger trigger) {
+        return List.of();
+    }
+
+    /** Starts receiving events for the Trigger. Must not block on the network: report through health. */
+    TriggerSource start(Trigger trigger, SourceContext context);
+
+    /** Releases what the factory shares between Triggers (a scheduler, connections). */
+    @Override
+    default void close() {}
+}

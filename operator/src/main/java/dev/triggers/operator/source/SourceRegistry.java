@@ -1,0 +1,178 @@
+package dev.triggers.operator.source;
+
+import dev.triggers.operator.action.FireExecutor;
+import dev.triggers.operator.action.FireResult;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.manual.ManualFireSource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running sources, one per Trigger (plus its manual fire requests), keyed by the Trigger. The
+ * reconciler starts, swaps and stops them here; the executor looks up the Trigger it fires here.
+ */
+public final class SourceRegistry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SourceRegistry.class);
+
+    private final KubernetesClient client;
+    private final Clock clock;
+    private final OperatorConfig config;
+    private final Map<String, SourceFactory> factories;
+    private final Map<ResourceID, Running> running = new ConcurrentHashMap<>();
+    private final Map<ResourceID, Trigger> latest = new ConcurrentHashMap<>();
+    private final Map<ResourceID, FireResult> lastFailure = new ConcurrentHashMap<>();
+    private volatile FireExecutor executor;
+    private volatile Consumer<ResourceID> reconcileRequests = id -> {};
+
+    public SourceRegistry(KubernetesClient client, Clock clock, OperatorConfig config, Collection<SourceFactory> factories) {
+        this.client = client;
+        this.clock = clock;
+        this.config = config;
+        this.factories = factories.stream().collect(Collectors.toUnmodifiableMap(SourceFactory::type, Function.identity()));
+    }
+
+    public void setExecutor(FireExecutor executor) {
+        this.executor = executor;
+    }
+
+    /** Where a source's health change or a fire's result asks for a reconcile. */
+    public void setReconcileRequests(Consumer<ResourceID> reconcileRequests) {
+        this.reconcileRequests = reconcileRequests;
+    }
+
+    public Optional<SourceFactory> factory(String type) {
+        return Optional.ofNullable(factories.get(type));
+    }
+
+    public Collection<SourceFactory> factories() {
+        return factories.values();
+    }
+
+    /** The Trigger as the reconciler last saw it. */
+    public Optional<Trigger> trigger(ResourceID id) {
+        return Optional.ofNullable(latest.get(id));
+    }
+
+    /** The last fire's failure, until a fire succeeds. */
+    public Optional<FireResult> lastFailure(ResourceID id) {
+        return Optional.ofNullable(lastFailure.get(id));
+    }
+
+    /**
+     * Makes the Trigger's source match its spec: starts it, or swaps it when the source config changed.
+     * Returns the running source, which the caller then lets observe the Trigger.
+     */
+    public Running ensure(Trigger trigger) {
+        ResourceID id = ResourceID.fromResource(trigger);
+        latest.put(id, trigger);
+        String key = client.getKubernetesSerialization().asJson(trigger.getSpec().getSource());
+        Running current = running.get(id);
+        if (current != null && current.configKey.equals(key)) return current;
+        SourceContext context = new Context(id);
+        SourceFactory factory = factories.get(trigger.getSpec().getSource().getType());
+        if (current != null) {
+            log.info("{}: source config changed, swapping its source", id);
+            current.source.close();
+        }
+        TriggerSource source = factory.start(trigger, context);
+        Running next = new Running(key, source, current != null ? current.manual : new ManualFireSource(context));
+        running.put(id, next);
+        return next;
+    }
+
+    /** Stops the Trigger's source (suspended, or its spec became invalid); the Trigger is kept. */
+    public void stop(Trigger trigger) {
+        ResourceID id = ResourceID.fromResource(trigger);
+        latest.put(id, trigger);
+        Running current = running.remove(id);
+        if (current != null) current.source.close();
+    }
+
+    /** The Trigger was deleted: stop its source and forget it. */
+    public void forget(ResourceID id) {
+        Running current = running.remove(id);
+        if (current != null) current.source.close();
+        latest.remove(id);
+        lastFailure.remove(id);
+        if (executor != null) executor.forget(id);
+    }
+
+    public int runningCount() {
+        return running.size();
+    }
+
+    /** Told by the executor after every fire. */
+    public void onFired(ResourceID id, FireResult result) {
+        FireResult before = result.succeeded() ? lastFailure.remove(id) : lastFailure.put(id, result);
+        boolean changed = result.succeeded() ? before != null : before == null || !Objects.equals(before.summary(), result.summary());
+        if (changed) reconcileRequests.accept(id);
+    }
+
+    @Override
+    public void close() {
+        running.values().forEach(r -> r.source.close());
+        running.clear();
+        factories.values().forEach(SourceFactory::close);
+    }
+
+    /** A Trigger's source, the config it was started with, and its manual fire requests. */
+    public record Running(String configKey, TriggerSource source, ManualFireSource manual) {
+        public List<TriggerSource> all() {
+            return List.of(source, manual);
+        }
+    }
+
+    private final class Context implements SourceContext {
+        private final ResourceID id;
+
+        Context(ResourceID id) {
+            this.id = id;
+        }
+
+        @Override
+        public ResourceID trigger() {
+            return id;
+        }
+
+        @Override
+        public CompletableFuture<FireResult> fire(TriggerEvent event) {
+            FireExecutor current = executor;
+            if (current == null) return CompletableFuture.completedFuture(FireResult.failed("operator is not started"));
+            return current.submit(id, event);
+        }
+
+        @Override
+        public void healthChanged() {
+            reconcileRequests.accept(id);
+        }
+
+        @Override
+        public KubernetesClient client() {
+            return client;
+        }
+
+        @Override
+        public Clock clock() {
+            return clock;
+        }
+
+        @Override
+        public OperatorConfig config() {
+            return config;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.triggers.operator.source;
+
+import java.time.Instant;
+
+/**
+ * One outside event that fires a Trigger: every source turns what it receives into this.
+ *
+ * @param source manual | webhook | cron | sqs | nats
+ * @param id the event's id (SQS MessageId, JetStream sequence, cron slot, webhook event id); written to
+ *     the pod template, so a repeated fire of the same event patches the same values
+ * @param receivedAt when the operator received it (cron: the slot time)
+ * @param caller webhook only: the caller's address; otherwise null
+ */
+public record TriggerEvent(String source, String id, Instant receivedAt, String caller) {
+    public static final String MANUAL = "manual";
+    public static final String WEBHOOK = "webhook";
+    public static final String CRON = "cron";
+    public static final String SQS = "sqs";
+    public static final String NATS = "nats";
+
+    public TriggerEvent(String source, String id, Instant receivedAt) {
+        this(source, id, receivedAt, null);
+    }
+}
