@@ -50,7 +50,7 @@ public final class TriggerOperator implements AutoCloseable {
                         .aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
                         .withLeaseNamespace(config.leaseNamespace())
                         .withIdentity(identity)
-                        .withExitOnStopLeading(false)
+                        .withExitOnStopLeading(config.exitOnLostLeadership())
                         .build());
             }
         });

@@ -20,6 +20,8 @@ import java.util.stream.Collectors;
  * @param leaseNamespace namespace of the Lease; null means the operator's own
  * @param recheckInterval how often a Trigger whose target or source is not ready is looked at again
  * @param fireThreads threads that patch targets (fires of one Trigger never run in parallel)
+ * @param exitOnLostLeadership exit the process when the Lease is lost, so a former leader never keeps
+ *     consuming (Kubernetes restarts it as a standby); tests running two operators in one JVM turn it off
  */
 public record OperatorConfig(
         Set<String> watchNamespaces,
@@ -31,7 +33,8 @@ public record OperatorConfig(
         boolean leaderElection,
         String leaseNamespace,
         Duration recheckInterval,
-        int fireThreads) {
+        int fireThreads,
+        boolean exitOnLostLeadership) {
 
     public static final String LEASE_NAME = "trigger-operator-leader";
 
@@ -54,42 +57,48 @@ public record OperatorConfig(
                 Boolean.parseBoolean(orDefault(get.apply("LEADER_ELECTION"), "false")),
                 get.apply("LEASE_NAMESPACE"),
                 Duration.ofSeconds(Long.parseLong(orDefault(get.apply("RECHECK_SECONDS"), "10"))),
-                Integer.parseInt(orDefault(get.apply("FIRE_THREADS"), "8")));
+                Integer.parseInt(orDefault(get.apply("FIRE_THREADS"), "8")),
+                true);
     }
 
     public OperatorConfig withWatchNamespaces(Set<String> namespaces) {
         return new OperatorConfig(namespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
     }
 
     public OperatorConfig withAllowCrossNamespaceTargets(boolean allow) {
         return new OperatorConfig(watchNamespaces, allow, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
     }
 
     public OperatorConfig withPorts(int webhook, int metrics) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhook, metrics, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
     }
 
     public OperatorConfig withWebhookBaseUrl(String baseUrl) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, baseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
     }
 
     public OperatorConfig withWebhookRateLimitPerMinute(int limit) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                limit, leaderElection, leaseNamespace, recheckInterval, fireThreads);
+                limit, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
     }
 
     public OperatorConfig withLeaderElection(boolean enabled, String leaseNamespace) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, enabled, leaseNamespace, recheckInterval, fireThreads);
+                webhookRateLimitPerMinute, enabled, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
     }
 
     public OperatorConfig withRecheckInterval(Duration interval) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, interval, fireThreads);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, interval, fireThreads, exitOnLostLeadership);
+    }
+
+    public OperatorConfig withExitOnLostLeadership(boolean exit) {
+        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exit);
     }
 
     public boolean watchesAllNamespaces() {

@@ -22,6 +22,9 @@ public interface SourceContext {
     /** Asks for a reconcile, so that a changed {@link TriggerSource#health()} reaches the status. */
     void healthChanged();
 
+    /** Records a Kubernetes Event on the Trigger (e.g. a skipped cron slot), never with a secret in it. */
+    void recordEvent(boolean warning, String reason, String message);
+
     KubernetesClient client();
 
     Clock clock();

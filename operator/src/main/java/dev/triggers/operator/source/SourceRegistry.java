@@ -161,6 +161,13 @@ public final class SourceRegistry implements AutoCloseable {
         }
 
         @Override
+        public void recordEvent(boolean warning, String reason, String message) {
+            Trigger trigger = latest.get(id);
+            FireExecutor current = executor;
+            if (trigger != null && current != null) current.recorder().recordEvent(trigger, warning, reason, message);
+        }
+
+        @Override
         public KubernetesClient client() {
             return client;
         }

@@ -141,7 +141,7 @@ public final class MockCluster implements AutoCloseable {
 
     /** A test configuration: fast rechecks, free ports for the operator's servers. */
     public static OperatorConfig testConfig() {
-        return OperatorConfig.defaults().withRecheckInterval(Duration.ofMillis(500)).withPorts(0, 0);
+        return OperatorConfig.defaults().withRecheckInterval(Duration.ofMillis(500)).withPorts(0, 0).withExitOnLostLeadership(false);
     }
 
     /** Starts an operator on this API; it is stopped when the cluster closes. */
