@@ -21,7 +21,40 @@ import java.util.function.Function;
 public final class SpecValidator {
     private static final List<String> SOURCE_TYPES = List.of(SourceSpec.CRON, SourceSpec.SQS, SourceSpec.NATS, SourceSpec.WEBHOOK);
 
+    /** DNS-1123 subdomain, the rule for most object names (and for the webhook Secret named after the Trigger). */
+    private static final java.util.regex.Pattern DNS_SUBDOMAIN =
+            java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+    static final int MAX_DESCRIPTION = 4096;
+
     private SpecValidator() {}
+
+    /** Fields the model does not know (a typo such as `scedule`): named, with where to look them up. */
+    private static void reportUnknownFields(TriggerSpec spec, List<String> problems) {
+        java.util.Map<String, dev.triggers.operator.api.v1alpha1.SpecObject> parts = new java.util.LinkedHashMap<>();
+        parts.put("spec", spec);
+        parts.put("spec.target", spec.getTarget());
+        parts.put("spec.action", spec.getAction());
+        if (spec.getAction() != null) parts.put("spec.action.scaleUp", spec.getAction().getScaleUp());
+        SourceSpec source = spec.getSource();
+        parts.put("spec.source", source);
+        if (source != null) {
+            parts.put("spec.source.cron", source.getCron());
+            parts.put("spec.source.sqs", source.getSqs());
+            parts.put("spec.source.nats", source.getNats());
+            parts.put("spec.source.webhook", source.getWebhook());
+            if (source.getSqs() != null) parts.put("spec.source.sqs.credentialsSecretRef", source.getSqs().getCredentialsSecretRef());
+            if (source.getNats() != null) {
+                parts.put("spec.source.nats.jetStream", source.getNats().getJetStream());
+                parts.put("spec.source.nats.credentialsSecretRef", source.getNats().getCredentialsSecretRef());
+            }
+        }
+        parts.forEach((path, part) -> {
+            if (part == null) return;
+            for (String field : part.unknownFields()) {
+                problems.add("unknown field " + path + "." + field + ": check its spelling (kubectl explain trigger." + path + ")");
+            }
+        });
+    }
 
     public static List<String> validate(Trigger trigger, OperatorConfig config, Function<String, Optional<SourceFactory>> factories) {
         List<String> problems = new ArrayList<>();
@@ -29,6 +62,14 @@ public final class SpecValidator {
         if (spec == null) {
             problems.add("spec is missing: a Trigger needs spec.target and spec.source");
             return problems;
+        }
+        String name = trigger.getMetadata().getName();
+        if (name == null || !DNS_SUBDOMAIN.matcher(name).matches() || name.length() > 240) {
+            problems.add("metadata.name '" + name + "' is not a valid Kubernetes name: use at most 240 lowercase letters, digits, '-' and '.'");
+        }
+        reportUnknownFields(spec, problems);
+        if (spec.getDescription() != null && spec.getDescription().length() > MAX_DESCRIPTION) {
+            problems.add("spec.description is " + spec.getDescription().length() + " characters long: keep it under " + MAX_DESCRIPTION);
         }
         validateTarget(trigger, config, problems);
         validateAction(spec.getAction(), problems);

@@ -11,7 +11,7 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "action.scaleUp is only allowed with action.type ScaleUp")
 @ValidationRule(value = "!has(self.type) || self.type != 'ScaleUp' || has(self.scaleUp)",
         message = "action.type ScaleUp needs action.scaleUp with maxReplicas")
-public class ActionSpec {
+public class ActionSpec extends SpecObject {
     public static final String REDEPLOY = "Redeploy";
     public static final String SCALE_UP = "ScaleUp";
 

@@ -5,7 +5,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 
 /** A schedule: fires once per slot, on the leader only. */
-public class CronSource {
+public class CronSource extends SpecObject {
     @Required
     @JsonPropertyDescription("5-field Unix cron (minute hour day-of-month month day-of-week), or @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly.")
     private String schedule;

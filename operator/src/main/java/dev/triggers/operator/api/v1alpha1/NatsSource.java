@@ -6,7 +6,7 @@ import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
 /** A NATS subject (at most once) or a JetStream durable consumer (acked after the action succeeded). */
-public class NatsSource {
+public class NatsSource extends SpecObject {
     @Required
     @Size(min = 1)
     @JsonPropertyDescription("NATS server URLs, e.g. nats://nats.messaging:4222.")
@@ -37,7 +37,7 @@ public class NatsSource {
     public void setCredentialsSecretRef(SecretRef credentialsSecretRef) { this.credentialsSecretRef = credentialsSecretRef; }
 
     /** A JetStream stream and the durable consumer name the operator creates or binds to. */
-    public static class JetStreamSpec {
+    public static class JetStreamSpec extends SpecObject {
         @Required
         @JsonPropertyDescription("The stream that holds the subject.")
         private String stream;

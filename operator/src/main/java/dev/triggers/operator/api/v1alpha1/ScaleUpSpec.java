@@ -8,7 +8,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** How a ScaleUp raises replicas. */
 @ValidationRule(value = "self.maxReplicas >= 1", message = "scaleUp.maxReplicas must be at least 1")
 @ValidationRule(value = "!has(self.step) || self.step >= 1", message = "scaleUp.step must be at least 1")
-public class ScaleUpSpec {
+public class ScaleUpSpec extends SpecObject {
     @JsonPropertyDescription("Replicas added per fire. Default 1.")
     private Integer step;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 
 /** A Secret in the Trigger's own namespace (credentials never come from another namespace). */
-public class SecretRef {
+public class SecretRef extends SpecObject {
     @Required
     @JsonPropertyDescription("The Secret's name, in the Trigger's namespace.")
     private String name;

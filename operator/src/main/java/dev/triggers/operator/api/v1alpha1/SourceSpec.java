@@ -18,7 +18,7 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "source.nats is required with type NATS and not allowed with any other type")
 @ValidationRule(value = "!has(self.webhook) || self.type == 'Webhook'",
         message = "source.webhook is only allowed with type Webhook")
-public class SourceSpec {
+public class SourceSpec extends SpecObject {
     public static final String CRON = "Cron";
     public static final String SQS = "SQS";
     public static final String NATS = "NATS";

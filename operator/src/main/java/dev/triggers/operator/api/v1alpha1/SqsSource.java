@@ -6,7 +6,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 
 /** An SQS queue, long-polled by the leader; a message is deleted only after its fire succeeded. */
-public class SqsSource {
+public class SqsSource extends SpecObject {
     @Required
     @JsonPropertyDescription("The queue URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/deploys.")
     private String queueUrl;

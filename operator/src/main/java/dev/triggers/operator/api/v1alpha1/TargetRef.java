@@ -10,7 +10,7 @@ import java.util.Map;
         message = "target.kind must be Deployment or Application")
 @ValidationRule(value = "has(self.name) || (has(self.kind) && self.kind == 'Application' && has(self.selector))",
         message = "target.name is required (an Application target may give a selector instead)")
-public class TargetRef {
+public class TargetRef extends SpecObject {
     public static final String DEPLOYMENT = "Deployment";
     public static final String APPLICATION = "Application";
     /** The label that groups an application's workloads (Kubernetes' recommended labels). */

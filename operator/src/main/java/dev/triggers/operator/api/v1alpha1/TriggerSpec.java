@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 
 /** What fires (source), what is acted on (target) and how (action). */
-public class TriggerSpec {
+public class TriggerSpec extends SpecObject {
     @JsonPropertyDescription("A free-text description of what this Trigger is for.")
     private String description;
 
