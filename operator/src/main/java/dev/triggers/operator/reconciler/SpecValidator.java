@@ -50,7 +50,7 @@ public final class SpecValidator {
         }
         parts.forEach((path, part) -> {
             if (part == null) return;
-            for (String field : part.unknownFields()) {
+            for (String field : part.unknownFieldNames()) {
                 problems.add("unknown field " + path + "." + field + ": check its spelling (kubectl explain trigger." + path + ")");
             }
         });
@@ -118,6 +118,9 @@ public final class SpecValidator {
         }
         boolean hasName = target.getName() != null && !target.getName().isBlank();
         boolean hasSelector = target.getSelector() != null && !target.getSelector().isEmpty();
+        if (hasName && !DNS_SUBDOMAIN.matcher(target.getName()).matches()) {
+            problems.add("spec.target.name '" + target.getName() + "' is not a valid Kubernetes name: use lowercase letters, digits, '-' and '.'");
+        }
         if (!hasName && !(TargetRef.APPLICATION.equals(kind) && hasSelector)) {
             problems.add("spec.target.name is missing (an Application target may give spec.target.selector instead)");
         }

@@ -19,9 +19,8 @@ public abstract class SpecObject {
         unknownFields.add(name);
     }
 
-    /** Fields found in the manifest that this object does not have. */
-    @JsonIgnore
-    public Set<String> unknownFields() {
+    /** Names of the fields found in the manifest that this object does not have. */
+    public Set<String> unknownFieldNames() {
         return unknownFields;
     }
 }
