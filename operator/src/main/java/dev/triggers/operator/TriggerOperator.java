@@ -2,6 +2,7 @@ package dev.triggers.operator;
 
 import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.ops.Leadership;
 import dev.triggers.operator.reconciler.TriggerReconciler;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.SourceRegistry;
@@ -25,6 +26,8 @@ public final class TriggerOperator implements AutoCloseable {
     private final SourceRegistry sources;
     private final FireExecutor executor;
     private final Operator operator;
+    private final Leadership leadership;
+    private final String identity;
 
     public TriggerOperator(KubernetesClient client, OperatorConfig config, Clock clock, MeterRegistry metrics,
                            List<SourceFactory> factories) {
@@ -35,10 +38,15 @@ public final class TriggerOperator implements AutoCloseable {
                            List<SourceFactory> factories, String identity) {
         this.client = client;
         this.config = config;
+        this.identity = identity;
         this.sources = new SourceRegistry(client, clock, config, factories);
         this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, sources::onFired);
         sources.setExecutor(executor);
         TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock);
+        Leadership leadership = config.leaderElection()
+                ? new Leadership(client, config.leaseNamespace(), OperatorConfig.LEASE_NAME, identity, config.exitOnLostLeadership(), clock, metrics)
+                : null;
+        this.leadership = leadership;
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     // Merge patches, never server-side apply: works on every API server (and the mock).
@@ -50,7 +58,9 @@ public final class TriggerOperator implements AutoCloseable {
                         .aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
                         .withLeaseNamespace(config.leaseNamespace())
                         .withIdentity(identity)
-                        .withExitOnStopLeading(config.exitOnLostLeadership())
+                        // Leadership exits on a real loss; JOSDK's own exit would hang a SIGTERM shutdown.
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(leadership.callbacks())
                         .build());
             }
         });
@@ -70,12 +80,18 @@ public final class TriggerOperator implements AutoCloseable {
         operator.start();
     }
 
-    /** Stops consuming, finishes fires in flight, and (with leader election) releases the Lease. */
+    /**
+     * Stops reconciling (so no source is started again), stops consuming, finishes fires in flight, and
+     * (with leader election) then releases the Lease, so a standby takes over at once and never while a
+     * fire is still running here.
+     */
     @Override
     public void close() {
+        if (leadership != null) leadership.closing();
+        operator.stop();
         sources.close();
         executor.close();
-        operator.stop();
+        if (leadership != null) leadership.release();
     }
 
     public boolean isStarted() {
@@ -85,6 +101,16 @@ public final class TriggerOperator implements AutoCloseable {
     /** True once the informers have synced and every event source is healthy. */
     public boolean isReady() {
         return operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+    }
+
+    /** Whether this replica fires: it holds the Lease, or runs without leader election. */
+    public boolean isLeader() {
+        return leadership == null ? isStarted() : leadership.isLeader();
+    }
+
+    /** This replica's name as a Lease holder. */
+    public String identity() {
+        return identity;
     }
 
     public SourceRegistry sources() {
