@@ -3,6 +3,7 @@ package dev.triggers.operator;
 import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.ops.Leadership;
+import dev.triggers.operator.ops.SourceErrorCounter;
 import dev.triggers.operator.reconciler.TriggerReconciler;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.SourceRegistry;
@@ -13,6 +14,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -42,7 +44,7 @@ public final class TriggerOperator implements AutoCloseable {
         this.sources = new SourceRegistry(client, clock, config, factories);
         this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, sources::onFired);
         sources.setExecutor(executor);
-        TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock);
+        TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics));
         Leadership leadership = config.leaderElection()
                 ? new Leadership(client, config.leaseNamespace(), OperatorConfig.LEASE_NAME, identity, config.exitOnLostLeadership(), clock, metrics)
                 : null;
@@ -52,6 +54,9 @@ public final class TriggerOperator implements AutoCloseable {
                     // Merge patches, never server-side apply: works on every API server (and the mock).
                     .withUseSSAToPatchPrimaryResource(false)
                     .withCloseClientOnStop(false)
+                    // On stop, let reconciles in flight finish: JOSDK's default (zero) interrupts them, and an
+                    // interrupted reconcile would write a bogus Error status on the way out.
+                    .withReconciliationTerminationTimeout(Duration.ofSeconds(10))
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics));
             if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder

@@ -6,7 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.triggers.operator.TriggerOperator;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
-import dev.triggers.operator.testing.IdleSourceFactory;
+import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.source.SourceContext;
+import dev.triggers.operator.source.SourceFactory;
+import dev.triggers.operator.source.SourceHealth;
+import dev.triggers.operator.source.TriggerSource;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -22,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +36,8 @@ class OpsServerTest {
     static final String NS = "shop";
     final HttpClient http = HttpClient.newHttpClient();
     final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** The health every source of the test reports. */
+    final AtomicReference<SourceHealth> sourceHealth = new AtomicReference<>(SourceHealth.ready("test source"));
     MockCluster cluster;
     TriggerOperator operator;
     OpsServer ops;
@@ -40,7 +47,7 @@ class OpsServerTest {
         cluster = MockCluster.start();
         cluster.namespace(NS);
         operator = cluster.closeLater(new TriggerOperator(cluster.client(), MockCluster.testConfig(), Clock.systemUTC(), metrics,
-                List.of(new IdleSourceFactory(SourceSpec.WEBHOOK))));
+                List.of(new HealthSourceFactory())));
         ops = cluster.closeLater(new OpsServer(0, metrics).readinessCheck("operator", operator::isReady).start());
     }
 
@@ -102,6 +109,19 @@ class OpsServerTest {
     }
 
     @Test
+    void aSourceGoingIntoAnErrorIsCountedByReason() throws Exception {
+        operator.start();
+        sourceHealth.set(SourceHealth.error("QueueNotFound", "queue https://sqs.example/q does not exist"));
+        cluster.deployment(NS, "web");
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus())
+                .isNotNull().extracting(TriggerStatus::getStatus).isEqualTo(TriggerStatus.ERROR));
+
+        assertThat(get("/metrics").body())
+                .contains("trigger_source_errors_total{namespace=\"shop\",reason=\"QueueNotFound\",source=\"webhook\",trigger=\"restart-web\"} 1.0");
+    }
+
+    @Test
     void onlyGetAndHeadAreAnswered() throws Exception {
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/metrics")).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -110,6 +130,27 @@ class OpsServerTest {
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sources of type Webhook that receive nothing and report {@link #sourceHealth}. */
+    final class HealthSourceFactory implements SourceFactory {
+        @Override
+        public String type() {
+            return SourceSpec.WEBHOOK;
+        }
+
+        @Override
+        public TriggerSource start(Trigger trigger, SourceContext context) {
+            return new TriggerSource() {
+                @Override
+                public SourceHealth health() {
+                    return sourceHealth.get();
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
     }
 
     URI uri(String path) {
