@@ -53,7 +53,8 @@ app.kubernetes.io/part-of: trigger-operator
 {{- else if and .Values.webhook.ingress.enabled .Values.webhook.ingress.host }}
 {{- printf "%s://%s" (ternary "https" "http" (gt (len .Values.webhook.ingress.tls) 0)) .Values.webhook.ingress.host }}
 {{- else }}
-{{- printf "http://%s-webhook.%s.svc:%v" (include "trigger-operator.fullname" .) .Release.Namespace .Values.webhook.service.port }}
+{{- $port := ternary "" (printf ":%v" .Values.webhook.service.port) (eq (int .Values.webhook.service.port) 80) }}
+{{- printf "http://%s-webhook.%s.svc%s" (include "trigger-operator.fullname" .) .Release.Namespace $port }}
 {{- end }}
 {{- end }}
 

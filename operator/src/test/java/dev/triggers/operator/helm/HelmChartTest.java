@@ -80,7 +80,7 @@ class HelmChartTest {
                 .containsEntry("WEBHOOK_PORT", "8080")
                 .containsEntry("METRICS_PORT", "8081")
                 .containsEntry("WEBHOOK_RATE_LIMIT_PER_MINUTE", "60")
-                .containsEntry("WEBHOOK_BASE_URL", "http://" + FULLNAME + "-webhook." + NS + ".svc:80")
+                .containsEntry("WEBHOOK_BASE_URL", "http://" + FULLNAME + "-webhook." + NS + ".svc")
                 .containsEntry("LOG_LEVEL", "INFO")
                 .containsEntry("LOG_FORMAT", "text")
                 .containsEntry("RECHECK_SECONDS", "10")
@@ -162,6 +162,8 @@ class HelmChartTest {
         assertThat(env(one(docs, "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
                 .containsEntry("WEBHOOK_BASE_URL", "https://hooks.example.com");
 
+        assertThat(env(one(render(t -> t.set("webhook.service.port", "8080")), "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
+                .containsEntry("WEBHOOK_BASE_URL", "http://" + FULLNAME + "-webhook." + NS + ".svc:8080");
         List<JsonNode> explicit = render(t -> t.set("webhook.publicBaseUrl", "https://triggers.example.org/"));
         assertThat(kinds(explicit)).doesNotContain("Ingress");
         assertThat(env(one(explicit, "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
