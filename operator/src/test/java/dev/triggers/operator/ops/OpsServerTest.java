@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
 /** The operator's /metrics, /healthz and /readyz, served the way Main wires them. */
 class OpsServerTest {
     static final String NS = "shop";
+    /** Generous: the API and informers are real, and CI machines can be busy. Passing runs never wait for it. */
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
     final HttpClient http = HttpClient.newHttpClient();
     final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     /** The health every source of the test reports. */
@@ -65,14 +67,14 @@ class OpsServerTest {
 
         operator.start();
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("/readyz").statusCode()).isEqualTo(200));
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(get("/readyz").statusCode()).isEqualTo(200));
         assertThat(get("/readyz").body()).isEqualTo("ok\n");
     }
 
     @Test
     void anAddedReadinessCheckHoldsReadinessBack() throws Exception {
         operator.start();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("/readyz").statusCode()).isEqualTo(200));
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(get("/readyz").statusCode()).isEqualTo(200));
 
         AtomicBoolean webhookUp = new AtomicBoolean(false);
         ops.readinessCheck("webhook", webhookUp::get);
@@ -89,13 +91,13 @@ class OpsServerTest {
         operator.start();
         cluster.deployment(NS, "web");
         cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        await().atMost(TIMEOUT).untilAsserted(() ->
                 assertThat(cluster.trigger(NS, "restart-web").getStatus()).isNotNull());
 
         cluster.client().resources(Trigger.class).inNamespace(NS).withName("restart-web").patch(PatchContext.of(PatchType.JSON_MERGE),
                 "{\"metadata\":{\"annotations\":{\"" + Trigger.ANNOTATION_FIRE_REQUEST + "\":\"first\"}}}");
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("/metrics").body())
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(get("/metrics").body())
                 .contains("trigger_fires_total{action=\"Redeploy\",namespace=\"shop\",outcome=\"success\",source=\"manual\",trigger=\"restart-web\"} 1.0"));
         HttpResponse<String> scrape = get("/metrics");
         assertThat(scrape.statusCode()).isEqualTo(200);
@@ -114,7 +116,7 @@ class OpsServerTest {
         sourceHealth.set(SourceHealth.error("QueueNotFound", "queue https://sqs.example/q does not exist"));
         cluster.deployment(NS, "web");
         cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus())
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus())
                 .isNotNull().extracting(TriggerStatus::getStatus).isEqualTo(TriggerStatus.ERROR));
 
         assertThat(get("/metrics").body())
