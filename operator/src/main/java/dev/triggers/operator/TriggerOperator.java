@@ -2,6 +2,8 @@ package dev.triggers.operator;
 
 import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.ops.Leadership;
+import dev.triggers.operator.ops.SourceErrorCounter;
 import dev.triggers.operator.reconciler.TriggerReconciler;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.SourceRegistry;
@@ -12,6 +14,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -25,6 +28,8 @@ public final class TriggerOperator implements AutoCloseable {
     private final SourceRegistry sources;
     private final FireExecutor executor;
     private final Operator operator;
+    private final Leadership leadership;
+    private final String identity;
 
     public TriggerOperator(KubernetesClient client, OperatorConfig config, Clock clock, MeterRegistry metrics,
                            List<SourceFactory> factories) {
@@ -35,12 +40,17 @@ public final class TriggerOperator implements AutoCloseable {
                            List<SourceFactory> factories, String identity) {
         this.client = client;
         this.config = config;
+        this.identity = identity;
         this.sources = new SourceRegistry(client, clock, config, factories);
         this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, sources::onFired);
         sources.setExecutor(executor);
-        TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock);
+        TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics));
         io.micrometer.core.instrument.Gauge.builder("trigger_sources_running", sources, SourceRegistry::runningCount)
                 .description("Triggers whose source is running on this replica").register(metrics);
+        Leadership leadership = config.leaderElection()
+                ? new Leadership(client, config.leaseNamespace(), OperatorConfig.LEASE_NAME, identity, config.exitOnLostLeadership(), clock, metrics)
+                : null;
+        this.leadership = leadership;
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     // Merge patches, never server-side apply: works on every API server (and the mock).
@@ -54,13 +64,18 @@ public final class TriggerOperator implements AutoCloseable {
                             return object;
                         }
                     })
+                    // On stop, let reconciles in flight finish: JOSDK's default (zero) interrupts them, and an
+                    // interrupted reconcile would write a bogus Error status on the way out.
+                    .withReconciliationTerminationTimeout(Duration.ofSeconds(10))
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics));
             if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
                         .aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
                         .withLeaseNamespace(config.leaseNamespace())
                         .withIdentity(identity)
-                        .withExitOnStopLeading(config.exitOnLostLeadership())
+                        // Leadership exits on a real loss; JOSDK's own exit would hang a SIGTERM shutdown.
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(leadership.callbacks())
                         .build());
             }
         });
@@ -80,12 +95,18 @@ public final class TriggerOperator implements AutoCloseable {
         operator.start();
     }
 
-    /** Stops consuming, finishes fires in flight, and (with leader election) releases the Lease. */
+    /**
+     * Stops reconciling (so no source is started again), stops consuming, finishes fires in flight, and
+     * (with leader election) then releases the Lease, so a standby takes over at once and never while a
+     * fire is still running here.
+     */
     @Override
     public void close() {
+        if (leadership != null) leadership.closing();
+        operator.stop();
         sources.close();
         executor.close();
-        operator.stop();
+        if (leadership != null) leadership.release();
     }
 
     public boolean isStarted() {
@@ -95,6 +116,16 @@ public final class TriggerOperator implements AutoCloseable {
     /** True once the informers have synced and every event source is healthy. */
     public boolean isReady() {
         return operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+    }
+
+    /** Whether this replica fires: it holds the Lease, or runs without leader election. */
+    public boolean isLeader() {
+        return leadership == null ? isStarted() : leadership.isLeader();
+    }
+
+    /** This replica's name as a Lease holder. */
+    public String identity() {
+        return identity;
     }
 
     public SourceRegistry sources() {

@@ -7,6 +7,7 @@ import dev.triggers.operator.api.v1alpha1.TargetRef;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.ops.SourceErrorCounter;
 import dev.triggers.operator.source.SourceHealth;
 import dev.triggers.operator.source.SourceRegistry;
 import dev.triggers.operator.source.TriggerSource;
@@ -46,14 +47,17 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
     private final SourceRegistry sources;
     private final TargetResolver targets;
     private final Clock clock;
+    private final SourceErrorCounter sourceErrors;
     private final SimpleInboundEventSource<Trigger> reconcileRequests = new SimpleInboundEventSource<>("reconcile-requests");
 
-    public TriggerReconciler(KubernetesClient client, OperatorConfig config, SourceRegistry sources, Clock clock) {
+    public TriggerReconciler(KubernetesClient client, OperatorConfig config, SourceRegistry sources, Clock clock,
+                             SourceErrorCounter sourceErrors) {
         this.client = client;
         this.config = config;
         this.sources = sources;
         this.targets = new TargetResolver(client);
         this.clock = clock;
+        this.sourceErrors = sourceErrors;
         sources.setReconcileRequests(reconcileRequests::propagateEvent);
     }
 
@@ -67,6 +71,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         ResourceID id = ResourceID.fromResource(trigger);
         if (context.isPrimaryResourceDeleted()) {
             sources.forget(id);
+            sourceErrors.forget(id);
             log.info("{}: deleted, its source is stopped", id);
             return UpdateControl.noUpdate();
         }
@@ -79,6 +84,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         ensureLabels(trigger, immutable == null);
         if (!problems.isEmpty()) {
             sources.stop(trigger);
+            sourceErrors.forget(id);
             String message = String.join("; ", problems);
             writeStatus(trigger, TriggerStatus.ERROR, message, List.of(
                     cond(trigger, TriggerConditions.READY, false, "InvalidSpec", message, generation),
@@ -88,6 +94,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         }
         if (trigger.getSpec().isSuspended()) {
             sources.stop(trigger);
+            sourceErrors.forget(id);
             writeStatus(trigger, TriggerStatus.SUSPENDED, "", List.of(
                     cond(trigger, TriggerConditions.READY, false, "Suspended", "spec.suspend is true: nothing is consumed and nothing fires", generation),
                     cond(trigger, TriggerConditions.SOURCE_READY, false, "Suspended", "stopped while suspended", generation),
@@ -100,6 +107,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         SourceRegistry.Running running = sources.ensure(trigger);
         for (TriggerSource s : running.all()) s.observe(trigger);
         SourceHealth health = running.source().health();
+        sourceErrors.observe(id, trigger.getSpec().getSource().getType(), health);
         FireResult lastFailure = sources.lastFailure(id).orElse(null);
 
         List<String> errors = new ArrayList<>();

@@ -1,0 +1,309 @@
+package dev.triggers.operator.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The chart, linted and rendered by a real Helm (helm-java), its output parsed and checked. */
+class HelmChartTest {
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static final Path CHART = ROOT.resolve("helm/trigger-operator");
+    static final String NS = "trigger-system";
+    static final String RELEASE = "triggers";
+    static final String FULLNAME = "triggers-trigger-operator";
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** Exactly what the operator uses where Triggers live, as "group/resource: verbs". */
+    static final Set<String> TRIGGER_NAMESPACE_RULES = Set.of(
+            "triggers.dev/triggers: get,list,watch,patch",
+            "triggers.dev/triggers/status: patch",
+            "apps/deployments: get,list,watch,patch",
+            "apps/statefulsets: get,list,watch,patch",
+            "apps/daemonsets: get,list,watch,patch",
+            "core/secrets: get,list,watch,create,patch,delete",
+            "core/events: create,patch");
+    static final Set<String> LEADER_ELECTION_RULES = Set.of(
+            "coordination.k8s.io/leases: create",
+            "coordination.k8s.io/leases[trigger-operator-leader]: get,update,patch");
+
+    @Test
+    void lintsCleanInStrictMode() {
+        LintResult lint = new Helm(CHART).lint().strict().call();
+        assertThat(lint.isFailed()).as("helm lint --strict: %s", lint.getMessages()).isFalse();
+        assertThat(lint.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
+    }
+
+    @Test
+    void defaultValuesInstallForAllNamespacesWithAClusterRoleAndTwoReplicasUnderLeaderElection() {
+        List<JsonNode> docs = render(t -> t);
+
+        assertThat(kinds(docs)).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+                "Role", "RoleBinding", "Deployment", "Service", "Service", "PodDisruptionBudget");
+        assertThat(rules(one(docs, "ClusterRole", FULLNAME))).isEqualTo(TRIGGER_NAMESPACE_RULES);
+        JsonNode leaseRole = one(docs, "Role", FULLNAME + "-leader-election");
+        assertThat(leaseRole.at("/metadata/namespace").asText()).isEqualTo(NS);
+        assertThat(rules(leaseRole)).isEqualTo(LEADER_ELECTION_RULES);
+        assertBoundToServiceAccount(one(docs, "ClusterRoleBinding", FULLNAME), "ClusterRole", FULLNAME);
+        assertBoundToServiceAccount(one(docs, "RoleBinding", FULLNAME + "-leader-election"), "Role", FULLNAME + "-leader-election");
+
+        JsonNode deployment = one(docs, "Deployment", FULLNAME);
+        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
+        JsonNode pod = deployment.at("/spec/template/spec");
+        assertThat(pod.at("/serviceAccountName").asText()).isEqualTo(FULLNAME);
+        JsonNode container = pod.at("/containers/0");
+        assertThat(container.at("/image").asText()).isEqualTo("ghcr.io/triggers-dev/trigger-operator:" + projectVersion());
+        Map<String, String> env = env(container);
+        assertThat(env).containsEntry("LEADER_ELECTION", "true")
+                .containsEntry("WATCH_NAMESPACES", "")
+                .containsEntry("ALLOW_CROSS_NAMESPACE_TARGETS", "false")
+                .containsEntry("WEBHOOK_PORT", "8080")
+                .containsEntry("METRICS_PORT", "8081")
+                .containsEntry("WEBHOOK_RATE_LIMIT_PER_MINUTE", "60")
+                .containsEntry("WEBHOOK_BASE_URL", "http://" + FULLNAME + "-webhook." + NS + ".svc")
+                .containsEntry("LOG_LEVEL", "INFO")
+                .containsEntry("LOG_FORMAT", "text")
+                .containsEntry("RECHECK_SECONDS", "10")
+                .containsEntry("FIRE_THREADS", "8");
+        assertThat(container.at("/env").findValuesAsText("fieldPath")).containsExactly("metadata.namespace", "metadata.name");
+
+        // Probes on the metrics port: liveness /healthz, readiness /readyz.
+        assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+        assertThat(container.at("/livenessProbe/httpGet/port").asText()).isEqualTo("metrics");
+        assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
+        assertThat(container.at("/readinessProbe/httpGet/port").asText()).isEqualTo("metrics");
+        assertThat(container.at("/ports").findValuesAsText("name")).containsExactly("webhook", "metrics");
+
+        // Security context: non-root, read-only root filesystem (a writable /tmp), no escalation, no capabilities, seccomp.
+        JsonNode security = container.at("/securityContext");
+        assertThat(security.at("/runAsNonRoot").asBoolean()).isTrue();
+        assertThat(security.at("/readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(security.at("/allowPrivilegeEscalation").isBoolean()).isTrue();
+        assertThat(security.at("/allowPrivilegeEscalation").asBoolean()).isFalse();
+        assertThat(texts(security.at("/capabilities/drop"))).containsExactly("ALL");
+        assertThat(security.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+        assertThat(pod.at("/securityContext/runAsUser").asInt()).isPositive();
+        assertThat(pod.at("/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/tmp");
+        assertThat(pod.at("/volumes/0/emptyDir").isObject()).isTrue();
+
+        // The webhook and metrics Services reach the named container ports.
+        assertThat(one(docs, "Service", FULLNAME + "-webhook").at("/spec/ports/0/targetPort").asText()).isEqualTo("webhook");
+        assertThat(one(docs, "Service", FULLNAME + "-metrics").at("/spec/ports/0/targetPort").asText()).isEqualTo("metrics");
+        assertThat(one(docs, "PodDisruptionBudget", FULLNAME).at("/spec/minAvailable").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aListOfWatchedNamespacesGetsRolesThereAndNoClusterRole() {
+        List<JsonNode> docs = render(t -> t.set("watchNamespaces[0]", "shop").set("watchNamespaces[1]", "payments"));
+
+        assertThat(kinds(docs)).doesNotContain("ClusterRole", "ClusterRoleBinding");
+        List<JsonNode> roles = all(docs, "Role").stream().filter(r -> r.at("/metadata/name").asText().equals(FULLNAME)).toList();
+        assertThat(roles).extracting(r -> r.at("/metadata/namespace").asText()).containsExactlyInAnyOrder("shop", "payments");
+        roles.forEach(role -> assertThat(rules(role)).isEqualTo(TRIGGER_NAMESPACE_RULES));
+        List<JsonNode> bindings = all(docs, "RoleBinding").stream().filter(r -> r.at("/metadata/name").asText().equals(FULLNAME)).toList();
+        assertThat(bindings).extracting(b -> b.at("/metadata/namespace").asText()).containsExactlyInAnyOrder("shop", "payments");
+        bindings.forEach(b -> assertBoundToServiceAccount(b, "Role", FULLNAME));
+        // The Lease stays in the operator's own namespace.
+        assertThat(rules(one(docs, "Role", FULLNAME + "-leader-election"))).isEqualTo(LEADER_ELECTION_RULES);
+        assertThat(one(docs, "Role", FULLNAME + "-leader-election").at("/metadata/namespace").asText()).isEqualTo(NS);
+
+        assertThat(env(one(docs, "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
+                .containsEntry("WATCH_NAMESPACES", "shop,payments");
+    }
+
+    @Test
+    void serviceMonitorOnlyWhenEnabled() {
+        assertThat(kinds(render(t -> t))).doesNotContain("ServiceMonitor");
+
+        List<JsonNode> docs = render(t -> t.set("metrics.serviceMonitor.enabled", "true").set("metrics.serviceMonitor.labels.release", "prom"));
+        JsonNode monitor = one(docs, "ServiceMonitor", FULLNAME);
+        assertThat(monitor.at("/apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(monitor.at("/metadata/labels/release").asText()).isEqualTo("prom");
+        assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("metrics");
+        assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/metrics");
+        // It selects the metrics Service, not the webhook one.
+        JsonNode metricsService = one(docs, "Service", FULLNAME + "-metrics");
+        monitor.at("/spec/selector/matchLabels").fields().forEachRemaining(label ->
+                assertThat(metricsService.at("/metadata/labels/" + label.getKey().replace("/", "~1")).asText()).isEqualTo(label.getValue().asText()));
+        assertThat(one(docs, "Service", FULLNAME + "-webhook").at("/metadata/labels/app.kubernetes.io~1component").asText()).isEqualTo("webhook");
+    }
+
+    @Test
+    void ingressExposesOnlyTheHookPathAndSetsThePublicBaseUrl() {
+        List<JsonNode> docs = render(t -> t.set("webhook.ingress.enabled", "true").set("webhook.ingress.host", "hooks.example.com")
+                .set("webhook.ingress.tls[0].secretName", "hooks-tls").set("webhook.ingress.tls[0].hosts[0]", "hooks.example.com"));
+        JsonNode ingress = one(docs, "Ingress", FULLNAME + "-webhook");
+        assertThat(ingress.at("/spec/rules/0/host").asText()).isEqualTo("hooks.example.com");
+        assertThat(ingress.at("/spec/rules/0/http/paths").size()).isEqualTo(1);
+        assertThat(ingress.at("/spec/rules/0/http/paths/0/path").asText()).isEqualTo("/hooks/");
+        assertThat(ingress.at("/spec/rules/0/http/paths/0/backend/service/name").asText()).isEqualTo(FULLNAME + "-webhook");
+        assertThat(env(one(docs, "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
+                .containsEntry("WEBHOOK_BASE_URL", "https://hooks.example.com");
+
+        assertThat(env(one(render(t -> t.set("webhook.service.port", "8080")), "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
+                .containsEntry("WEBHOOK_BASE_URL", "http://" + FULLNAME + "-webhook." + NS + ".svc:8080");
+        List<JsonNode> explicit = render(t -> t.set("webhook.publicBaseUrl", "https://triggers.example.org/"));
+        assertThat(kinds(explicit)).doesNotContain("Ingress");
+        assertThat(env(one(explicit, "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
+                .containsEntry("WEBHOOK_BASE_URL", "https://triggers.example.org");
+    }
+
+    @Test
+    void severalReplicasWithoutLeaderElectionAreRefused() {
+        assertThatThrownBy(() -> render(t -> t.set("leaderElection.enabled", "false")))
+                .hasMessageContaining("needs leaderElection.enabled=true");
+        List<JsonNode> single = render(t -> t.set("leaderElection.enabled", "false").set("replicaCount", "1"));
+        assertThat(kinds(single)).doesNotContain("PodDisruptionBudget");
+        assertThat(all(single, "Role")).isEmpty();
+        assertThat(env(one(single, "Deployment", FULLNAME).at("/spec/template/spec/containers/0"))).containsEntry("LEADER_ELECTION", "false");
+    }
+
+    @Test
+    void chartCrdsAreTheTopLevelCrds() throws IOException {
+        List<String> top = fileNames(ROOT.resolve("crds"));
+        assertThat(top).isNotEmpty();
+        assertThat(fileNames(CHART.resolve("crds"))).isEqualTo(top);
+        for (String name : top) {
+            assertThat(Files.mismatch(ROOT.resolve("crds").resolve(name), CHART.resolve("crds").resolve(name)))
+                    .as("helm/trigger-operator/crds/%s differs from crds/%s: run mvn process-classes", name, name).isEqualTo(-1L);
+        }
+    }
+
+    @Test
+    void appVersionIsTheProjectVersion() throws IOException {
+        JsonNode chart = YAML.readTree(CHART.resolve("Chart.yaml").toFile());
+        assertThat(chart.at("/appVersion").asText()).isEqualTo(projectVersion());
+    }
+
+    /** Every value has a comment: on its own line above it, or on the block it belongs to. */
+    @Test
+    void everyValueIsCommented() throws IOException {
+        List<String> undocumented = new ArrayList<>();
+        List<String> lines = Files.readAllLines(CHART.resolve("values.yaml"));
+        // (indent, documented) of the enclosing keys
+        List<int[]> stack = new ArrayList<>();
+        Pattern key = Pattern.compile("^( *)([A-Za-z0-9_.-]+):(.*)$");
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = key.matcher(lines.get(i));
+            if (!m.matches()) continue;
+            int indent = m.group(1).length();
+            while (!stack.isEmpty() && stack.get(stack.size() - 1)[0] >= indent) stack.remove(stack.size() - 1);
+            boolean commented = i > 0 && lines.get(i - 1).trim().startsWith("#") || m.group(3).contains(" # ");
+            boolean inherited = stack.stream().anyMatch(s -> s[1] == 1);
+            boolean leaf = !m.group(3).isBlank();
+            if (leaf && !commented && !inherited) undocumented.add(lines.get(i).trim());
+            stack.add(new int[] {indent, commented || inherited ? 1 : 0});
+        }
+        assertThat(undocumented).as("values.yaml keys without a comment").isEmpty();
+    }
+
+    // --- rendering and reading the output
+
+    static List<JsonNode> render(UnaryOperator<TemplateCommand> values) {
+        String out = values.apply(new Helm(CHART).template().withName(RELEASE).withNamespace(NS)
+                // helm-java renders for Kubernetes v1.20.0 unless told otherwise; the chart needs >= 1.25.
+                .withKubeVersion("1.30.0")).call();
+        try (var parser = YAML.getFactory().createParser(out)) {
+            List<JsonNode> docs = new ArrayList<>();
+            YAML.readValues(parser, JsonNode.class).forEachRemaining(d -> {
+                if (d != null && d.isObject() && d.has("kind")) docs.add(d);
+            });
+            return docs;
+        } catch (IOException e) {
+            throw new AssertionError("helm template output is not YAML:\n" + out, e);
+        }
+    }
+
+    static List<String> kinds(List<JsonNode> docs) {
+        return docs.stream().map(d -> d.get("kind").asText()).filter(k -> !k.equals("CustomResourceDefinition")).toList();
+    }
+
+    static List<JsonNode> all(List<JsonNode> docs, String kind) {
+        return docs.stream().filter(d -> d.get("kind").asText().equals(kind)).toList();
+    }
+
+    static JsonNode one(List<JsonNode> docs, String kind, String name) {
+        List<JsonNode> found = all(docs, kind).stream().filter(d -> d.at("/metadata/name").asText().equals(name)).toList();
+        assertThat(found).as("%s %s", kind, name).hasSize(1);
+        return found.get(0);
+    }
+
+    /** A role's rules flattened to "group/resource[names]: verbs", one entry per group and resource. */
+    static Set<String> rules(JsonNode role) {
+        Set<String> rules = new TreeSet<>();
+        for (JsonNode rule : role.get("rules")) {
+            String names = rule.has("resourceNames") ? "[" + String.join(",", texts(rule.get("resourceNames"))) + "]" : "";
+            String verbs = String.join(",", texts(rule.get("verbs")));
+            for (String group : texts(rule.get("apiGroups"))) {
+                for (String resource : texts(rule.get("resources"))) {
+                    String entry = (group.isEmpty() ? "core" : group) + "/" + resource + names + ": " + verbs;
+                    assertThat(rules.add(entry)).as("duplicate rule %s", entry).isTrue();
+                }
+            }
+        }
+        return rules;
+    }
+
+    static void assertBoundToServiceAccount(JsonNode binding, String roleKind, String roleName) {
+        assertThat(binding.at("/roleRef/kind").asText()).isEqualTo(roleKind);
+        assertThat(binding.at("/roleRef/name").asText()).isEqualTo(roleName);
+        assertThat(binding.at("/subjects").size()).isEqualTo(1);
+        assertThat(binding.at("/subjects/0/kind").asText()).isEqualTo("ServiceAccount");
+        assertThat(binding.at("/subjects/0/name").asText()).isEqualTo(FULLNAME);
+        assertThat(binding.at("/subjects/0/namespace").asText()).isEqualTo(NS);
+    }
+
+    static Map<String, String> env(JsonNode container) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (JsonNode e : container.get("env")) {
+            if (e.has("value")) env.put(e.get("name").asText(), e.get("value").asText());
+        }
+        return env;
+    }
+
+    static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    static List<String> fileNames(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    /** The Maven project version, from the parent pom. */
+    static String projectVersion() {
+        try {
+            String pom = Files.readString(ROOT.resolve("pom.xml"));
+            Matcher m = Pattern.compile("<artifactId>trigger-operator-parent</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+            assertThat(m.find()).as("version in pom.xml").isTrue();
+            return m.group(1);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
