@@ -11,7 +11,7 @@ import java.util.Map;
  * @param rotationGrace how long the previous token keeps working after a rotation (WEBHOOK_ROTATION_GRACE_SECONDS, 1 h)
  * @param maxBodyBytes larger bodies answer 413 (1 MiB)
  * @param idempotencyTtl how long an Idempotency-Key is remembered (24 h)
- * @param idempotencyMaxKeys at most this many keys are remembered in all (the oldest go first), so memory stays bounded
+ * @param idempotencyMaxKeys at most this many keys are remembered in all (20 000, the oldest go first): a few MiB at most
  * @param threads request threads (WEBHOOK_THREADS, 16)
  * @param fireAttempts an accepted event whose fire fails is retried up to this many attempts in all (WEBHOOK_FIRE_ATTEMPTS, 8)
  * @param firstRetryDelay the first retry's delay, doubled on each further one up to {@code maxRetryDelay}
@@ -40,7 +40,7 @@ public record WebhookSettings(
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("WEBHOOK_ROTATION_GRACE_SECONDS", "3600"))),
                 ONE_MIB,
                 Duration.ofHours(24),
-                100_000,
+                20_000,
                 Integer.parseInt(env.getOrDefault("WEBHOOK_THREADS", "16")),
                 Integer.parseInt(env.getOrDefault("WEBHOOK_FIRE_ATTEMPTS", "8")),
                 Duration.ofSeconds(1),

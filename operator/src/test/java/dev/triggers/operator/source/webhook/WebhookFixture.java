@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 
 /**
  * A mock cluster, an operator with the real webhook source on a free loopback port, and an HTTP
@@ -43,6 +44,8 @@ final class WebhookFixture implements AutoCloseable {
     }
 
     WebhookFixture(WebhookSettings settings) {
+        // Two shared cores and parallel builds: waiting longer costs nothing when things go well.
+        Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
         cluster = MockCluster.start();
         cluster.namespace(NS);
         OperatorConfig base = MockCluster.testConfig();
@@ -126,6 +129,12 @@ final class WebhookFixture implements AutoCloseable {
         patchTrigger(name, "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + value + "\"}}}");
     }
 
+    /** The Trigger's status, empty (never null) before the first write: safe inside await lambdas. */
+    TriggerStatus status(String name) {
+        Trigger t = cluster.trigger(NS, name);
+        return t == null || t.getStatus() == null ? new TriggerStatus() : t.getStatus();
+    }
+
     long fireCount(String name) {
         TriggerStatus s = cluster.trigger(NS, name).getStatus();
         return s == null || s.getFireCount() == null ? 0L : s.getFireCount();
@@ -149,5 +158,6 @@ final class WebhookFixture implements AutoCloseable {
     @Override
     public void close() {
         cluster.close();
+        Awaitility.reset();
     }
 }

@@ -77,7 +77,7 @@ class WebhookLogsTest {
 
         // A fire that fails (no Deployment yet), then succeeds on retry.
         eventId(f.bearer("deploy-web", first));
-        await().untilAsserted(() -> assertThat(f.cluster.trigger(NS, "deploy-web").getStatus().getStatus()).isEqualTo(TriggerStatus.ERROR));
+        await().untilAsserted(() -> assertThat(f.status("deploy-web").getStatus()).isEqualTo(TriggerStatus.ERROR));
         f.cluster.deployment(NS, "web");
         String viaPath = eventId(f.inPath("deploy-web", first));
         await().untilAsserted(() -> assertThat(f.template("web")).containsEntry(RedeployAction.EVENT_ID, viaPath));

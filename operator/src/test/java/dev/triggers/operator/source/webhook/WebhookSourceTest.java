@@ -65,7 +65,8 @@ class WebhookSourceTest {
         await().untilAsserted(() -> assertThat(f.template("web")).containsEntry(RedeployAction.EVENT_ID, first)
                 .containsEntry(RedeployAction.EVENT_SOURCE, "webhook").containsKey(RedeployAction.RESTARTED_AT));
         await().untilAsserted(() -> {
-            TriggerStatus.EventRecord last = f.cluster.trigger(NS, "deploy-web").getStatus().getLastEvent();
+            TriggerStatus.EventRecord last = f.status("deploy-web").getLastEvent();
+            assertThat(last).isNotNull();
             assertThat(last.getSource()).isEqualTo("webhook");
             assertThat(last.getId()).isEqualTo(first);
             assertThat(last.getCaller()).isEqualTo("127.0.0.1");
@@ -111,7 +112,7 @@ class WebhookSourceTest {
         // Nothing reached the executor: the next fire is the first.
         String valid = eventId(f.bearer("deploy-web", token));
         await().untilAsserted(() -> assertThat(f.fireCount("deploy-web")).isEqualTo(1L));
-        assertThat(f.cluster.trigger(NS, "deploy-web").getStatus().getLastEvent().getId()).isEqualTo(valid);
+        assertThat(f.status("deploy-web").getLastEvent().getId()).isEqualTo(valid);
         assertThat(f.counter("trigger_events_received_total", "trigger", "deploy-web")).isEqualTo(1.0);
     }
 
@@ -188,7 +189,7 @@ class WebhookSourceTest {
         f.awaitReady("deploy-web");
         String token = f.token("deploy-web");
         f.patchTrigger("deploy-web", "{\"spec\":{\"suspend\":true}}");
-        await().untilAsserted(() -> assertThat(f.cluster.trigger(NS, "deploy-web").getStatus().getStatus()).isEqualTo(TriggerStatus.SUSPENDED));
+        await().untilAsserted(() -> assertThat(f.status("deploy-web").getStatus()).isEqualTo(TriggerStatus.SUSPENDED));
 
         assertThat(f.bearer("deploy-web", token).statusCode()).isEqualTo(409);
         assertThat(f.inPath("deploy-web", token).statusCode()).isEqualTo(409);
@@ -243,7 +244,7 @@ class WebhookSourceTest {
         String id = eventId(f.bearer("deploy-web", fresh));
         await().untilAsserted(() -> assertThat(f.template("web")).containsEntry(RedeployAction.EVENT_ID, id));
         assertThat(f.bearer("deploy-web", old).statusCode()).isEqualTo(404);
-        assertThat(f.cluster.trigger(NS, "deploy-web").getStatus().getUrl()).endsWith("/hooks/" + NS + "/deploy-web");
+        assertThat(f.status("deploy-web").getUrl()).endsWith("/hooks/" + NS + "/deploy-web");
         await().untilAsserted(() -> assertThat(f.events("deploy-web")).extracting(Event::getReason)
                 .filteredOn(WebhookTriggerSource.REASON_MINTED::equals).hasSize(2));
     }
@@ -271,7 +272,7 @@ class WebhookSourceTest {
         assertThat(f.inPath("deploy-web", old).statusCode()).isEqualTo(404);
         String after = eventId(f.bearer("deploy-web", fresh));
         await().untilAsserted(() -> assertThat(f.template("web")).containsEntry(RedeployAction.EVENT_ID, after));
-        assertThat(f.cluster.trigger(NS, "deploy-web").getStatus().getUrl()).isEqualTo(url);
+        assertThat(f.status("deploy-web").getUrl()).isEqualTo(url);
 
         // The next look at the Trigger drops the expired token from the Secret; the same annotation value does not rotate again.
         f.patchTrigger("deploy-web", "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
@@ -290,12 +291,12 @@ class WebhookSourceTest {
         String token = f.token("deploy-late");
         f.awaitAccepted("deploy-late", token);
         String id = eventId(f.bearer("deploy-late", token));
-        await().untilAsserted(() -> assertThat(f.cluster.trigger(NS, "deploy-late").getStatus().getErrorMessage()).contains("late"));
+        await().untilAsserted(() -> assertThat(f.status("deploy-late").getErrorMessage()).contains("late"));
 
         f.cluster.deployment(NS, "late");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(f.template("late")).containsEntry(RedeployAction.EVENT_ID, id));
         await().untilAsserted(() -> assertThat(f.counter("trigger_webhook_events_total", "trigger", "deploy-late", "outcome", "fired")).isEqualTo(1.0));
-        await().untilAsserted(() -> assertThat(f.cluster.trigger(NS, "deploy-late").getStatus().getStatus()).isEqualTo(TriggerStatus.READY));
+        await().untilAsserted(() -> assertThat(f.status("deploy-late").getStatus()).isEqualTo(TriggerStatus.READY));
     }
 
     @Test
@@ -309,12 +310,29 @@ class WebhookSourceTest {
         String id = eventId(f.post(standby.port(), "/hooks/" + NS + "/deploy-web", Map.of("Authorization", "Bearer " + token),
                 HttpRequest.BodyPublishers.noBody()));
         await().untilAsserted(() -> assertThat(f.template("web")).containsEntry(RedeployAction.EVENT_ID, id));
-        await().untilAsserted(() -> assertThat(f.cluster.trigger(NS, "deploy-web").getStatus().getLastFireRequest()).isEqualTo(id));
+        await().untilAsserted(() -> assertThat(f.status("deploy-web").getLastFireRequest()).isEqualTo(id));
         assertThat(f.post(standby.port(), "/hooks/" + NS + "/deploy-web/" + WebhookTokens.newToken(), Map.of(),
                 HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(404);
 
         f.patchTrigger("deploy-web", "{\"spec\":{\"suspend\":true}}");
         await().untilAsserted(() -> assertThat(f.post(standby.port(), "/hooks/" + NS + "/deploy-web/" + token, Map.of(),
                 HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(409));
+    }
+
+    @Test
+    void aSecretOfTheSameNameNotMadeByTheOperatorIsAnErrorUntilItIsGone() {
+        f.cluster.client().secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("deploy-web-webhook").withNamespace(NS).endMetadata()
+                .withData(Map.of("token", WebhookTokens.encode("chosen-by-someone-else"))).build()).create();
+        f.cluster.create(Triggers.redeploy(NS, "deploy-web", "web"));
+        await().untilAsserted(() -> assertThat(f.status("deploy-web")).isNotNull()
+                .extracting(TriggerStatus::getErrorMessage).asString()
+                .contains("Secret " + NS + "/deploy-web-webhook exists but was not made by trigger-operator"));
+        assertThat(f.bearer("deploy-web", "chosen-by-someone-else").statusCode()).isEqualTo(404);
+
+        f.cluster.client().secrets().inNamespace(NS).withName("deploy-web-webhook").delete();
+        f.awaitReady("deploy-web");
+        assertThat(f.token("deploy-web")).isNotEqualTo("chosen-by-someone-else");
+        eventId(f.bearer("deploy-web", f.token("deploy-web")));
     }
 }
