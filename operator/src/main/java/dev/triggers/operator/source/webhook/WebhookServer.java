@@ -1,0 +1,269 @@
+package dev.triggers.operator.source.webhook;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.triggers.operator.action.KubernetesErrors;
+import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.WebhookSource;
+import dev.triggers.operator.source.TriggerEvent;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The webhook HTTP server (the JDK's own, on its own port): {@code POST /hooks/{namespace}/{name}} with
+ * {@code Authorization: Bearer <token>}, or {@code POST /hooks/{namespace}/{name}/{token}}.
+ *
+ * <p>In order: not POST → 405; a body over the limit → 413 (a declared length is refused before a byte
+ * is read); a wrong token or an unknown Trigger → the same 404; suspended → 409; a replayed
+ * Idempotency-Key → 202 with the first event id; over the Trigger's rate limit → 429 with Retry-After;
+ * else 202 with the new event id. Runs on every replica: where the Trigger's source runs (the leader)
+ * the event is fired here; elsewhere it is handed to the leader through the triggers.dev/fire-request
+ * annotation. Nothing here logs a path, a header or a body: a token can be in any of them.
+ */
+public final class WebhookServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WebhookServer.class);
+    static final String PREFIX = "/hooks/";
+    static final byte[] NOT_FOUND = json("{\"error\":\"not found\"}");
+    // The JDK server logs request lines (a path token included) at FINE: keep that logger above it, held here.
+    private static final java.util.logging.Logger JDK_SERVER_LOG = java.util.logging.Logger.getLogger("com.sun.net.httpserver");
+
+    static {
+        JDK_SERVER_LOG.setLevel(java.util.logging.Level.INFO);
+        // Read once, when the JDK server loads. A client that never finishes its request (slowloris) is cut
+        // off; TCP_NODELAY, else headers and body go out in two segments and wait ~40 ms for a delayed ACK.
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "30");
+        System.getProperties().putIfAbsent("sun.net.httpserver.nodelay", "true");
+    }
+
+    private final WebhookSourceFactory factory;
+    private final KubernetesClient client;
+    private final Clock clock;
+    private final int defaultRateLimit;
+    private final int maxBody;
+    private final WebhookRateLimits rateLimits;
+    private final IdempotencyKeys idempotency;
+    private final MeterRegistry metrics;
+    private final HttpServer server;
+    private final ExecutorService threads;
+
+    WebhookServer(WebhookSourceFactory factory, KubernetesClient client, Clock clock, int port, int defaultRateLimit,
+                  WebhookSettings settings, MeterRegistry metrics) throws IOException {
+        this.factory = factory;
+        this.client = client;
+        this.clock = clock;
+        this.defaultRateLimit = defaultRateLimit;
+        this.maxBody = settings.maxBodyBytes();
+        this.rateLimits = new WebhookRateLimits(clock);
+        this.idempotency = new IdempotencyKeys(clock, settings.idempotencyTtl(), settings.idempotencyMaxKeys());
+        this.metrics = metrics;
+        this.server = HttpServer.create(new InetSocketAddress(settings.bindAddress(), port), 1024);
+        AtomicInteger n = new AtomicInteger();
+        this.threads = Executors.newFixedThreadPool(settings.threads(), r -> {
+            Thread t = new Thread(r, "webhook-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(threads);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange ex) {
+        int code;
+        try (ex) {
+            code = respond(ex);
+        } catch (IOException | RuntimeException e) {
+            // The class only: an exception's message could quote the request.
+            log.debug("webhook request ended early: {}", e.getClass().getSimpleName());
+            code = 0;
+        }
+        Counter.builder("trigger_webhook_requests_total").description("Webhook calls, by response code")
+                .tag("code", String.valueOf(code)).register(metrics).increment();
+    }
+
+    private int respond(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getRawPath();
+        if (path == null || !path.startsWith(PREFIX)) return send(ex, 404, NOT_FOUND);
+        if (!"POST".equals(ex.getRequestMethod())) {
+            ex.getResponseHeaders().set("Allow", "POST");
+            return send(ex, 405, json("{\"error\":\"method not allowed: use POST\"}"));
+        }
+        if (declaredLength(ex) > maxBody || !drain(ex.getRequestBody(), maxBody)) {
+            ex.getResponseHeaders().set("Connection", "close");
+            return send(ex, 413, json("{\"error\":\"request body larger than " + maxBody + " bytes\"}"));
+        }
+
+        // Authenticate: /hooks/{namespace}/{name}[/{token}]
+        String[] parts = path.substring(PREFIX.length()).split("/", -1);
+        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) return notFound(ex);
+        String namespace = parts[0];
+        String name = parts[1];
+        String pathToken = parts.length == 3 && !parts[2].isEmpty() ? parts[2] : null;
+        String bearer = bearer(ex.getRequestHeaders().getFirst("Authorization"));
+        if (pathToken != null && bearer != null && !pathToken.equals(bearer)) return notFound(ex);
+        Optional<WebhookTokens.Verified> verified = factory.tokens().verify(namespace, name, bearer != null ? bearer : pathToken);
+        if (verified.isEmpty()) return notFound(ex);
+
+        // The caller holds the token: from here on, answers may say more.
+        ResourceID id = new ResourceID(name, namespace);
+        Optional<WebhookTriggerSource> local = factory.local(id);
+        Trigger trigger;
+        try {
+            trigger = local.isPresent() ? local.get().latest() : client.resources(Trigger.class).inNamespace(namespace).withName(name).get();
+        } catch (RuntimeException e) {
+            log.warn("{}/{}: could not read the Trigger for a webhook call: {}", namespace, name, KubernetesErrors.describe(e, "get", "Trigger"));
+            return unavailable(ex);
+        }
+        if (trigger == null || trigger.getSpec() == null || trigger.getSpec().getSource() == null
+                || !SourceSpec.WEBHOOK.equals(trigger.getSpec().getSource().getType())
+                || !verified.get().ownerUid().equals(Optional.ofNullable(trigger.getMetadata().getUid()).orElse(""))) {
+            return notFound(ex);
+        }
+        if (trigger.getSpec().isSuspended()) {
+            log.debug("{}/{}: webhook call refused: the Trigger is suspended", namespace, name);
+            return send(ex, 409, json("{\"error\":\"the Trigger is suspended (spec.suspend: true)\"}"));
+        }
+
+        String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
+        if (key != null && (key.isBlank() || key.length() > IdempotencyKeys.MAX_KEY_LENGTH)) {
+            return send(ex, 400, json("{\"error\":\"Idempotency-Key must be 1 to " + IdempotencyKeys.MAX_KEY_LENGTH + " characters\"}"));
+        }
+        String triggerKey = namespace + "/" + name;
+        String eventId = UUID.randomUUID().toString();
+        if (key != null) {
+            Optional<String> first = idempotency.reserve(triggerKey, key, eventId);
+            if (first.isPresent()) {
+                ex.getResponseHeaders().set("Idempotent-Replayed", "true");
+                return send(ex, 202, accepted(first.get()));
+            }
+        }
+        Duration wait = rateLimits.take(triggerKey, rateLimit(trigger));
+        if (!wait.isZero()) {
+            if (key != null) idempotency.release(triggerKey, key, eventId);
+            ex.getResponseHeaders().set("Retry-After", String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000)));
+            log.debug("{}/{}: webhook call refused: over the rate limit", namespace, name);
+            return send(ex, 429, json("{\"error\":\"rate limit of " + rateLimit(trigger) + " calls per minute exceeded\"}"));
+        }
+
+        String caller = ex.getRemoteAddress().getAddress().getHostAddress();
+        TriggerEvent event = new TriggerEvent(TriggerEvent.WEBHOOK, eventId, clock.instant(), caller);
+        if (local.isPresent()) {
+            local.get().accept(event);
+            log.debug("{}/{}: accepted webhook event {} from {}", namespace, name, eventId, caller);
+        } else {
+            try {
+                forward(namespace, name, eventId);
+            } catch (RuntimeException e) {
+                if (key != null) idempotency.release(triggerKey, key, eventId);
+                log.warn("{}/{}: could not hand webhook event {} to the leader: {}", namespace, name, eventId,
+                        KubernetesErrors.describe(e, "annotate", "Trigger"));
+                return unavailable(ex);
+            }
+            factory.eventOutcome(namespace, name, "forwarded");
+            log.info("{}/{}: accepted webhook event {} from {}, handed to the leader as a fire request", namespace, name, eventId, caller);
+        }
+        return send(ex, 202, accepted(eventId));
+    }
+
+    /** Not the leader (or not started yet): the leader's manual-fire source fires this annotation value once. */
+    private void forward(String namespace, String name, String eventId) {
+        String patch = client.getKubernetesSerialization().asJson(
+                Map.of("metadata", Map.of("annotations", Map.of(Trigger.ANNOTATION_FIRE_REQUEST, eventId))));
+        client.resources(Trigger.class).inNamespace(namespace).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    }
+
+    private int rateLimit(Trigger trigger) {
+        WebhookSource webhook = trigger.getSpec().getSource().getWebhook();
+        return webhook != null && webhook.getRateLimitPerMinute() != null && webhook.getRateLimitPerMinute() > 0
+                ? webhook.getRateLimitPerMinute() : defaultRateLimit;
+    }
+
+    private static int notFound(HttpExchange ex) throws IOException {
+        // One answer for a wrong token, an unknown Trigger and a wrong namespace: nothing to tell them apart.
+        return send(ex, 404, NOT_FOUND);
+    }
+
+    private static int unavailable(HttpExchange ex) throws IOException {
+        ex.getResponseHeaders().set("Retry-After", "1");
+        return send(ex, 503, json("{\"error\":\"the Kubernetes API is unavailable: retry\"}"));
+    }
+
+    private static byte[] accepted(String eventId) {
+        return json("{\"eventId\":\"" + eventId + "\"}");
+    }
+
+    private static long declaredLength(HttpExchange ex) {
+        String v = ex.getRequestHeaders().getFirst("Content-Length");
+        if (v == null) return -1;
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Reads and discards the body; false as soon as it is longer than {@code limit} (chunked bodies too). */
+    private static boolean drain(InputStream in, int limit) throws IOException {
+        byte[] buffer = new byte[8192];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) != -1) {
+            total += n;
+            if (total > limit) return false;
+        }
+        return true;
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null) return null;
+        String v = authorization.trim();
+        if (v.length() < 7 || !v.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
+        String token = v.substring(7).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    private static int send(HttpExchange ex, int code, byte[] body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.sendResponseHeaders(code, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+        return code;
+    }
+
+    private static byte[] json(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        threads.shutdownNow();
+    }
+}
