@@ -65,7 +65,7 @@ The rules the operator needs where Triggers live, and nothing more (README expla
 - deployments, statefulsets, daemonsets: looked up (get, list by label for Application targets) and
   patched (restart annotations on the pod template; ScaleUp patches spec.replicas on the workload itself,
   so the scale subresource is not used);
-- secrets: the webhook source's owned <trigger>-webhook Secrets (create, patch, delete, watched) and
+- secrets: the webhook source's owned <trigger>-webhook Secrets (create, update on rotation, watched) and
   credentials Secrets of SQS/NATS sources (get);
 - events: Fired / FireFailed and source Events on Triggers.
 */}}
@@ -81,7 +81,7 @@ The rules the operator needs where Triggers live, and nothing more (README expla
   verbs: ["get", "list", "watch", "patch"]
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "update"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]

@@ -2,6 +2,9 @@ package dev.triggers.operator;
 
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.ops.OpsServer;
+import dev.triggers.operator.source.SourceFactory;
+import dev.triggers.operator.source.webhook.WebhookSourceFactory;
+import java.util.List;
 import dev.triggers.operator.source.SourceFactories;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -39,12 +42,14 @@ public final class Main {
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
         new UptimeMetrics().bindTo(metrics);
-        TriggerOperator operator = new TriggerOperator(client, config, clock, metrics,
-                SourceFactories.all(client, config, clock, metrics), identity());
+        List<SourceFactory> factories = SourceFactories.all(client, config, clock, metrics);
+        TriggerOperator operator = new TriggerOperator(client, config, clock, metrics, factories, identity());
         // Probes answer from the start: /readyz says 503 until the informers have synced.
         OpsServer ops = new OpsServer(config.metricsPort(), metrics)
-                .readinessCheck("operator", operator::isReady)
-                .start();
+                .readinessCheck("operator", operator::isReady);
+        factories.stream().filter(WebhookSourceFactory.class::isInstance).map(WebhookSourceFactory.class::cast)
+                .forEach(webhook -> ops.readinessCheck("webhook", () -> webhook.port() > 0));
+        ops.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping: no new events are consumed, fires in flight finish, the leader Lease is released");

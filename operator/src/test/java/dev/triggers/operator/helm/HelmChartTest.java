@@ -41,7 +41,7 @@ class HelmChartTest {
             "apps/deployments: get,list,watch,patch",
             "apps/statefulsets: get,list,watch,patch",
             "apps/daemonsets: get,list,watch,patch",
-            "core/secrets: get,list,watch,create,patch,delete",
+            "core/secrets: get,list,watch,create,update",
             "core/events: create,patch");
     static final Set<String> LEADER_ELECTION_RULES = Set.of(
             "coordination.k8s.io/leases: create",
