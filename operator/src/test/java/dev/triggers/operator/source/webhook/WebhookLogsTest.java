@@ -87,7 +87,11 @@ class WebhookLogsTest {
         f.post("/hooks/" + NS + "/deploy-web/" + first + "/extra", Map.of());
         f.post("/hooks/" + first + "/deploy-web", Map.of());
         f.send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + f.factory.port() + "/hooks/" + NS + "/deploy-web/" + first)).GET().build());
-        f.post(f.factory.port(), "/hooks/" + NS + "/deploy-web/" + first, Map.of(), HttpRequest.BodyPublishers.ofByteArray(new byte[WebhookSettings.ONE_MIB + 1]));
+        try {
+            f.post(f.factory.port(), "/hooks/" + NS + "/deploy-web/" + first, Map.of(), HttpRequest.BodyPublishers.ofByteArray(new byte[WebhookSettings.ONE_MIB + 1]));
+        } catch (java.io.UncheckedIOException e) {
+            // The server answers 413 without reading the body; a client still writing may see the reset.
+        }
         f.post("/hooks/" + NS + "/deploy-web", Map.of("Authorization", "Bearer " + first, "Idempotency-Key", "k1"));
         f.post("/hooks/" + NS + "/deploy-web", Map.of("Authorization", "Bearer " + first, "Idempotency-Key", "k1"));
 
