@@ -134,19 +134,18 @@ public final class CronSchedule {
      * at most {@code startingDeadlineSeconds} old: older slots are never replayed, they are reported.
      */
     public Due due(Instant now, Instant handled, long startingDeadlineSeconds) {
-        Optional<Instant> latest = latest(now);
-        if (latest.isEmpty() || !latest.get().isAfter(handled)) return Due.NOTHING;
-        Instant slot = latest.get();
+        // The common case, one slot passed since the last one handled, costs two nextExecution calls.
+        Optional<Instant> first = next(handled);
+        if (first.isEmpty() || first.get().isAfter(now)) return Due.NOTHING;
+        Optional<Instant> second = next(first.get());
+        boolean onlyOne = second.isEmpty() || second.get().isAfter(now);
+        Instant slot = onlyOne ? first.get() : latest(now).orElse(second.get());
         if (Duration.between(slot, now).getSeconds() > startingDeadlineSeconds) {
-            return new Due(null, slot, hasSlotBetween(handled, slot));
+            return new Due(null, slot, !onlyOne);
         }
-        Optional<Instant> previous = latest(slot.minusSeconds(1));
-        Instant missed = previous.filter(p -> p.isAfter(handled)).orElse(null);
-        return new Due(slot, missed, missed != null && hasSlotBetween(handled, missed));
-    }
-
-    private boolean hasSlotBetween(Instant after, Instant before) {
-        return latest(before.minusSeconds(1)).filter(p -> p.isAfter(after)).isPresent();
+        if (onlyOne) return new Due(slot, null, false);
+        Instant missed = latest(slot.minusSeconds(1)).filter(p -> p.isAfter(handled)).orElse(first.get());
+        return new Due(slot, missed, missed.isAfter(first.get()));
     }
 
     /**

@@ -115,7 +115,7 @@ final class CronTriggerSource implements TriggerSource {
     private void fire(Instant slot) {
         inFlight = slot;
         String id = CronSchedule.slotId(slot);
-        log.info("{}: firing cron slot {} ({})", context.trigger(), id, schedule);
+        log.debug("{}: firing cron slot {} ({})", context.trigger(), id, schedule);
         try {
             context.fire(new TriggerEvent(TriggerEvent.CRON, id, slot)).whenComplete((result, error) -> fired(slot, result, error));
         } catch (RuntimeException e) {
