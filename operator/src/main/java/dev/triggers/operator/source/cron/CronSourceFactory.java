@@ -9,10 +9,14 @@ import dev.triggers.operator.source.TriggerSource;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Cron sources: one {@link CronScheduler} shared by every cron Trigger of this operator. */
 public final class CronSourceFactory implements SourceFactory {
     private final CronScheduler scheduler;
+    /** Parsed schedules, shared by the Triggers that use the same one (one per distinct schedule and zone). */
+    private final Map<String, CronSchedule> schedules = new ConcurrentHashMap<>();
 
     public CronSourceFactory(Clock clock) {
         this.scheduler = new CronScheduler(clock);
@@ -60,7 +64,8 @@ public final class CronSourceFactory implements SourceFactory {
     public TriggerSource start(Trigger trigger, SourceContext context) {
         CronSource cron = trigger.getSpec().getSource().getCron();
         // validate() ran first: the reconciler only starts sources of valid Triggers.
-        CronSchedule schedule = CronSchedule.parse(cron.getSchedule(), cron.getTimeZone());
+        String key = cron.getSchedule() + "\n" + cron.getTimeZone();
+        CronSchedule schedule = schedules.computeIfAbsent(key, k -> CronSchedule.parse(cron.getSchedule(), cron.getTimeZone()));
         return new CronTriggerSource(trigger, schedule, context, scheduler);
     }
 

@@ -191,8 +191,11 @@ final class CronTriggerSource implements TriggerSource {
     @Override
     public synchronized void describe(TriggerStatus status) {
         Instant now = context.clock().instant();
-        Instant from = max(handled(), now);
-        schedule.next(from).ifPresent(next -> status.setNextFireAt(CronSchedule.slotId(next)));
+        // next(handled) is usually shared with every Trigger on this schedule; past it (a slot is due
+        // right now, or was missed), the next slot after now is what is shown.
+        Optional<Instant> next = schedule.next(handled());
+        if (next.isPresent() && !next.get().isAfter(now)) next = schedule.next(now);
+        next.ifPresent(slot -> status.setNextFireAt(CronSchedule.slotId(slot)));
         if (lastMissedSchedule != null) status.setLastMissedSchedule(lastMissedSchedule);
     }
 

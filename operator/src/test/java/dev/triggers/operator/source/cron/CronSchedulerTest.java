@@ -83,7 +83,7 @@ class CronSchedulerTest {
 
     @Test
     void failedFireIsRetriedForTheSameSlotThenReportedMissedAtTheDeadline() {
-        List<String> events = new ArrayList<>();
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
         FakeContext failing = new FakeContext(new ResourceID("flaky", "demo")) {
             @Override
             public CompletableFuture<FireResult> fire(TriggerEvent event) {
@@ -113,6 +113,31 @@ class CronSchedulerTest {
         source.describe(status);
         assertThat(status.getLastMissedSchedule()).startsWith("2030-01-01T10:00:00Z: not fired, every fire failed");
         assertThat(status.getNextFireAt()).isEqualTo("2030-01-01T11:00:00Z");
+    }
+
+    @Test
+    void missedSlotSaysWhyFromTheStatusTheSourceStartedWith() {
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        clock.set(SLOT.plus(Duration.ofMinutes(20)));
+        for (String state : List.of("Suspended", "Error", "Ready")) {
+            Trigger t = trigger("was-" + state, "0 * * * *");
+            t.setStatus(new dev.triggers.operator.api.v1alpha1.TriggerStatus());
+            t.getStatus().setStatus(state);
+            if (state.equals("Error")) t.getStatus().setErrorMessage("last fire failed: Deployment demo/web not found");
+            factory.start(t, new FakeContext(new ResourceID(t.getMetadata().getName(), "demo")) {
+                @Override
+                public void recordEvent(boolean warning, String reason, String message) {
+                    events.add(message);
+                }
+            });
+        }
+        factory.scheduler().runDue();
+        assertThat(fired).isEmpty();
+        assertThat(events).containsExactlyInAnyOrder(
+                "Schedule slot 2030-01-01T10:00:00Z: not fired, the Trigger was suspended (the slot was 1200s old, startingDeadlineSeconds is 300)",
+                "Schedule slot 2030-01-01T10:00:00Z: not fired, the Trigger was in Error (last fire failed: Deployment demo/web not found) "
+                        + "(the slot was 1200s old, startingDeadlineSeconds is 300)",
+                "Schedule slot 2030-01-01T10:00:00Z: not fired, the operator was not running (the slot was 1200s old, startingDeadlineSeconds is 300)");
     }
 
     TriggerSource start(String name, String schedule) {
