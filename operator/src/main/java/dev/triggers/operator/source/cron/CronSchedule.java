@@ -187,6 +187,6 @@ public final class CronSchedule {
 
     @Override
     public String toString() {
-        return "'" + expression + "' in " + zone;
+        return "'" + expression + "' in " + (zone.equals(ZoneOffset.UTC) ? DEFAULT_ZONE : zone.getId());
     }
 }

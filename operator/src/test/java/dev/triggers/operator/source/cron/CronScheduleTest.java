@@ -193,6 +193,12 @@ class CronScheduleTest {
     }
 
     @Test
+    void describesItselfForTheSourceReadyCondition() {
+        assertThat(CronSchedule.parse("@daily", null)).hasToString("'@daily' in UTC");
+        assertThat(CronSchedule.parse("0 3 * * *", "Europe/Paris")).hasToString("'0 3 * * *' in Europe/Paris");
+    }
+
+    @Test
     void slotIdIsRfc3339() {
         assertThat(CronSchedule.slotId(Instant.parse("2030-01-01T03:00:00Z"))).isEqualTo("2030-01-01T03:00:00Z");
     }
