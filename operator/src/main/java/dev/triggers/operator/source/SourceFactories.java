@@ -1,6 +1,7 @@
 package dev.triggers.operator.source;
 
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.cron.CronSourceFactory;
 import dev.triggers.operator.source.webhook.WebhookSettings;
 import dev.triggers.operator.source.webhook.WebhookSourceFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,6 +17,7 @@ public final class SourceFactories {
     public static List<SourceFactory> all(KubernetesClient client, OperatorConfig config, Clock clock, MeterRegistry metrics) {
         List<SourceFactory> factories = new ArrayList<>();
         factories.add(WebhookSourceFactory.open(client, config, WebhookSettings.fromEnv(System.getenv()), clock, metrics));
+        factories.add(new CronSourceFactory(clock));
         return factories;
     }
 }
