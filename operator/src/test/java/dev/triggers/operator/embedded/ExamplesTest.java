@@ -39,7 +39,9 @@ class ExamplesTest {
             "restart-web", "Ready",
             "scale-worker", "Ready",
             "restart-shop", "Ready",
-            "deploy-web", "Ready"));
+            "deploy-web", "Ready",
+            "nightly-restart", "Ready",
+            "hourly-scaleup", "Ready"));
 
     MockCluster cluster;
 
