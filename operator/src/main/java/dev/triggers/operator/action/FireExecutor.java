@@ -83,27 +83,6 @@ public final class FireExecutor implements AutoCloseable {
         return done;
     }
 
-    /**
-     * Queues several events of the Trigger at once, so that they ride on the same fire (an SQS batch);
-     * the future completes when that fire ran: succeeded only if it succeeded for every event.
-     */
-    public CompletableFuture<FireResult> submitAll(ResourceID trigger, List<TriggerEvent> events) {
-        if (events.isEmpty()) return CompletableFuture.completedFuture(FireResult.of(List.of()));
-        List<CompletableFuture<FireResult>> each = new ArrayList<>(events.size());
-        Gate gate = gates.computeIfAbsent(trigger, Gate::new);
-        synchronized (gate) {
-            for (TriggerEvent event : events) {
-                CompletableFuture<FireResult> done = new CompletableFuture<>();
-                each.add(done);
-                gate.pending.add(new Pending(event, done));
-            }
-        }
-        counter("trigger_events_received_total", trigger, events.get(0).source()).increment(events.size());
-        dispatch(gate);
-        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> each.stream()
-                .map(CompletableFuture::join).filter(r -> !r.succeeded()).findFirst().orElse(each.get(each.size() - 1).join()));
-    }
-
     /** The Trigger is gone: fail what waits (sources do not acknowledge it) and forget its state. */
     public void forget(ResourceID trigger) {
         Gate gate = gates.remove(trigger);

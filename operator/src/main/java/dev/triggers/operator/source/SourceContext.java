@@ -19,17 +19,6 @@ public interface SourceContext {
      */
     CompletableFuture<FireResult> fire(TriggerEvent event);
 
-    /**
-     * Hands several events to the executor at once: they ride on the same fire (e.g. one SQS receive
-     * batch). The future completes when it ran; it succeeded only if it succeeded for every event.
-     */
-    default CompletableFuture<FireResult> fireAll(java.util.List<TriggerEvent> events) {
-        java.util.List<CompletableFuture<FireResult>> each = events.stream().map(this::fire).toList();
-        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> each.stream()
-                .map(CompletableFuture::join).filter(r -> !r.succeeded()).findFirst()
-                .orElse(each.isEmpty() ? FireResult.of(java.util.List.of()) : each.get(each.size() - 1).join()));
-    }
-
     /** Asks for a reconcile, so that a changed {@link TriggerSource#health()} reaches the status. */
     void healthChanged();
 

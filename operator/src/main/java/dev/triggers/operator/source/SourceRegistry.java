@@ -156,13 +156,6 @@ public final class SourceRegistry implements AutoCloseable {
         }
 
         @Override
-        public CompletableFuture<FireResult> fireAll(List<TriggerEvent> events) {
-            FireExecutor current = executor;
-            if (current == null) return CompletableFuture.completedFuture(FireResult.failed("operator is not started"));
-            return current.submitAll(id, events);
-        }
-
-        @Override
         public void healthChanged() {
             reconcileRequests.accept(id);
         }
