@@ -1,6 +1,8 @@
 package dev.triggers.operator.source;
 
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.sqs.SqsSettings;
+import dev.triggers.operator.source.sqs.SqsSourceFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -13,6 +15,7 @@ public final class SourceFactories {
 
     public static List<SourceFactory> all(KubernetesClient client, OperatorConfig config, Clock clock, MeterRegistry metrics) {
         List<SourceFactory> factories = new ArrayList<>();
+        factories.add(new SqsSourceFactory(SqsSettings.fromEnv(System.getenv()), metrics));
         return factories;
     }
 }
