@@ -39,6 +39,8 @@ public final class TriggerOperator implements AutoCloseable {
         this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, sources::onFired);
         sources.setExecutor(executor);
         TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock);
+        io.micrometer.core.instrument.Gauge.builder("trigger_sources_running", sources, SourceRegistry::runningCount)
+                .description("Triggers whose source is running on this replica").register(metrics);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     // Merge patches, never server-side apply: works on every API server (and the mock).

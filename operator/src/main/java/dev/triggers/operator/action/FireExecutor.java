@@ -48,6 +48,10 @@ public final class FireExecutor implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timers;
     private final Map<ResourceID, Gate> gates = new ConcurrentHashMap<>();
+    /** Retries of a fire that failed for a passing reason: 0.5 s doubling to 30 s, about 10 minutes in all. */
+    static final int MAX_ATTEMPTS = 25;
+    static final long RETRY_FIRST_DELAY_MS = 500;
+    static final long RETRY_MAX_DELAY_MS = 30_000;
 
     /**
      * @param triggers the Trigger as the reconciler last saw it (the spec a fire acts on)
@@ -142,10 +146,16 @@ public final class FireExecutor implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("{}: fire failed unexpectedly", gate.trigger, e);
             result = FireResult.failed("internal error while firing: " + KubernetesErrors.rootMessage(e));
-        } finally {
-            synchronized (gate) {
-                gate.running = false;
-            }
+        }
+        if (result.retryable() && retry(gate, batch)) return;
+        try {
+            record(gate, batch, result);
+        } catch (RuntimeException e) {
+            log.warn("{}: could not record the fire", gate.trigger, e);
+        }
+        synchronized (gate) {
+            gate.running = false;
+            gate.attempts = 0;
         }
         for (Pending p : batch) p.done.complete(result);
         try {
@@ -156,16 +166,47 @@ public final class FireExecutor implements AutoCloseable {
         dispatch(gate);
     }
 
+    /**
+     * A fire that failed for a passing reason (API unreachable, 5xx, conflict) is tried again with
+     * backoff, still holding its events (and folding in new ones), so an outage of the API server loses
+     * nothing. Patches are deterministic per event, so a retry never doubles an effect.
+     */
+    private boolean retry(Gate gate, List<Pending> batch) {
+        long delay;
+        synchronized (gate) {
+            if (gate.attempts >= MAX_ATTEMPTS || gates.get(gate.trigger) != gate) return false;
+            delay = Math.min(RETRY_MAX_DELAY_MS, RETRY_FIRST_DELAY_MS << Math.min(gate.attempts, 10));
+            gate.attempts++;
+        }
+        log.info("{}: fire failed for a passing reason, retry {} in {} ms", gate.trigger, gate.attempts, delay);
+        timers.schedule(() -> {
+            List<Pending> next = new ArrayList<>(batch);
+            synchronized (gate) {
+                next.addAll(gate.pending);
+                gate.pending.clear();
+            }
+            workers.execute(() -> run(gate, next));
+        }, delay, TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    /** Acts on the target for the batch (its newest event), without recording anything. */
     private FireResult fire(Gate gate, List<Pending> batch) {
-        TriggerEvent event = batch.get(batch.size() - 1).event;
         Optional<Trigger> found = triggers.apply(gate.trigger);
         if (found.isEmpty()) return FireResult.failed("Trigger " + gate.trigger + " no longer exists");
         Trigger trigger = found.get();
+        return act(trigger, trigger.getSpec().actionOrDefault(), batch.get(batch.size() - 1).event);
+    }
+
+    /** Records the final result of a fire: metrics, the status fire record, an Event and a log line. */
+    private void record(Gate gate, List<Pending> batch, FireResult result) {
+        Optional<Trigger> found = triggers.apply(gate.trigger);
+        if (found.isEmpty()) return;
+        Trigger trigger = found.get();
+        TriggerEvent event = batch.get(batch.size() - 1).event;
         String ns = trigger.getMetadata().getNamespace();
         String name = trigger.getMetadata().getName();
         ActionSpec action = trigger.getSpec().actionOrDefault();
-
-        FireResult result = act(trigger, action, event);
 
         Duration latency = Duration.between(earliest(batch), clock.instant());
         String outcome = FireRecorder.outcomeTag(result);
@@ -201,7 +242,6 @@ public final class FireExecutor implements AutoCloseable {
             recorder.recordEvent(trigger, true, FireRecorder.REASON_FIRE_FAILED,
                     "Fire on " + event.source() + " event " + event.id() + " failed: " + result.summary());
         }
-        return result;
     }
 
     private FireResult act(Trigger trigger, ActionSpec action, TriggerEvent event) {
@@ -209,7 +249,8 @@ public final class FireExecutor implements AutoCloseable {
         try {
             workloads = resolver.resolve(trigger);
         } catch (RuntimeException e) {
-            return FireResult.failed(KubernetesErrors.describe(e, "look up", TargetResolver.describe(trigger)));
+            String message = KubernetesErrors.describe(e, "look up", TargetResolver.describe(trigger));
+            return KubernetesErrors.isTransient(e) ? FireResult.unavailable(message) : FireResult.failed(message);
         }
         if (workloads.isEmpty()) return FireResult.failed(TargetResolver.notFoundMessage(trigger));
         List<WorkloadResult> results = new ArrayList<>();
@@ -262,6 +303,7 @@ public final class FireExecutor implements AutoCloseable {
         Instant lastFire;
         ScheduledFuture<?> timer;
         long fireCount = -1;
+        int attempts;
         long coalescedCount;
 
         Gate(ResourceID trigger) {

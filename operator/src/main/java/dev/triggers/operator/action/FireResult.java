@@ -7,14 +7,26 @@ import java.util.stream.Collectors;
  * The result of one fire: a result per workload, or an error before any workload was reached
  * (Trigger deleted, target not found).
  */
-public record FireResult(List<WorkloadResult> workloads, String error) {
+public record FireResult(List<WorkloadResult> workloads, String error, boolean transientError) {
 
     public static FireResult of(List<WorkloadResult> workloads) {
-        return new FireResult(List.copyOf(workloads), null);
+        return new FireResult(List.copyOf(workloads), null, false);
     }
 
     public static FireResult failed(String error) {
-        return new FireResult(List.of(), error);
+        return new FireResult(List.of(), error, false);
+    }
+
+    /** A failure that may pass by itself (the API was unreachable): worth retrying. */
+    public static FireResult unavailable(String error) {
+        return new FireResult(List.of(), error, true);
+    }
+
+    /** True when the fire failed only for reasons that pass: the executor tries it again. */
+    public boolean retryable() {
+        if (succeeded()) return false;
+        if (error != null) return transientError;
+        return workloads.stream().anyMatch(w -> w.outcome() == WorkloadResult.Outcome.UNAVAILABLE);
     }
 
     /** True when every workload was patched, already had this event, or is at its ceiling. */

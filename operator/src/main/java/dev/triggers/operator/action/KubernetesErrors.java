@@ -22,6 +22,15 @@ public final class KubernetesErrors {
         return verb + " " + what + " failed: " + rootMessage(e);
     }
 
+    /** Errors that pass by themselves: no answer, conflicts, throttling, server errors. */
+    public static boolean isTransient(Exception e) {
+        if (e instanceof KubernetesClientException k) {
+            int code = k.getCode();
+            return code <= 0 || code == 409 || code == 429 || code >= 500;
+        }
+        return e instanceof java.io.IOException || e.getCause() instanceof java.io.IOException;
+    }
+
     private static String statusMessage(KubernetesClientException e) {
         return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : rootMessage(e);
     }

@@ -55,7 +55,7 @@ public final class RedeployAction {
                     .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
             return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref);
         } catch (RuntimeException e) {
-            return WorkloadResult.failed(ref, KubernetesErrors.describe(e, "patch", ref));
+            return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "patch", ref));
         }
     }
 

@@ -56,12 +56,12 @@ public final class ScaleUpAction {
                         "scaled " + ref + " from " + current + " to " + wanted + " replicas" + ceiling);
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt >= CONFLICT_RETRIES) {
-                    return WorkloadResult.failed(ref, KubernetesErrors.describe(e, "scale", ref));
+                    return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "scale", ref));
                 }
                 workload = resource.get();
                 if (workload == null) return WorkloadResult.failed(ref, ref + " not found");
             } catch (RuntimeException e) {
-                return WorkloadResult.failed(ref, KubernetesErrors.describe(e, "scale", ref));
+                return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "scale", ref));
             }
         }
     }

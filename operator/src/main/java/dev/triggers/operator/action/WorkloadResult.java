@@ -16,14 +16,21 @@ public record WorkloadResult(WorkloadRef workload, Outcome outcome, String messa
         ALREADY_APPLIED,
         /** ScaleUp at maxReplicas: recorded, not an error. */
         AT_CEILING,
-        FAILED
+        FAILED,
+        /** Failed for a reason that passes (API unreachable, conflict, 5xx): the executor retries. */
+        UNAVAILABLE
     }
 
     public boolean failed() {
-        return outcome == Outcome.FAILED;
+        return outcome == Outcome.FAILED || outcome == Outcome.UNAVAILABLE;
     }
 
     public static WorkloadResult failed(WorkloadRef workload, String message) {
         return new WorkloadResult(workload, Outcome.FAILED, message);
+    }
+
+    /** A failure classified by {@link KubernetesErrors#isTransient}. */
+    public static WorkloadResult failed(WorkloadRef workload, Exception cause, String message) {
+        return new WorkloadResult(workload, KubernetesErrors.isTransient(cause) ? Outcome.UNAVAILABLE : Outcome.FAILED, message);
     }
 }

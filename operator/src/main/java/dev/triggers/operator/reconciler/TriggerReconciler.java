@@ -199,11 +199,29 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
             log.info("{}/{}: {}", trigger.getMetadata().getNamespace(), trigger.getMetadata().getName(), state);
         }
         owned.put("conditions", conditions);
-        Map<String, Object> patch = new HashMap<>();
-        patch.put("status", owned);
-        client.resources(Trigger.class).inNamespace(trigger.getMetadata().getNamespace()).withName(trigger.getMetadata().getName())
-                .subresource("status")
-                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+        var status = client.resources(Trigger.class).inNamespace(trigger.getMetadata().getNamespace())
+                .withName(trigger.getMetadata().getName()).subresource("status");
+        if (current.getStatus() == null) {
+            // First write: a merge patch creates the status object (a JSON Patch cannot add below a missing one).
+            status.patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", owned)));
+        } else {
+            status.patch(PatchContext.of(PatchType.JSON), client.getKubernetesSerialization().asJson(jsonPatch(current, owned)));
+        }
+    }
+
+    /**
+     * A JSON Patch (RFC 6902) that sets only the reconciler's fields: "add" replaces a member, so the
+     * conditions list is replaced whole on every API server (the mock server appends lists on a merge
+     * patch), and the fields the executor owns are untouched.
+     */
+    private List<Map<String, Object>> jsonPatch(TriggerStatus current, Map<String, Object> owned) {
+        Map<?, ?> existing = client.getKubernetesSerialization().convertValue(current, Map.class);
+        List<Map<String, Object>> ops = new ArrayList<>();
+        owned.forEach((field, value) -> {
+            if (value != null) ops.add(Map.of("op", "add", "path", "/status/" + field, "value", value));
+            else if (existing.get(field) != null) ops.add(Map.of("op", "remove", "path", "/status/" + field));
+        });
+        return ops;
     }
 
     private static boolean sameConditions(List<Condition> a, List<Condition> b) {

@@ -1,0 +1,129 @@
+package dev.triggers.operator.bench;
+
+import dev.triggers.operator.action.RedeployAction;
+import dev.triggers.operator.api.v1alpha1.CronSource;
+import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.testing.Triggers;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/** Objects and observations shared by the scenarios. */
+final class BenchFixtures {
+    private BenchFixtures() {}
+
+    static void namespace(KubernetesClient client, String ns) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(op -> op.update());
+    }
+
+    static Deployment deployment(KubernetesClient client, String ns, String name) {
+        Map<String, String> labels = Map.of("app", name);
+        return client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
+                .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+                .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(labels).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage("nginx").endContainer().endSpec()
+                .endTemplate().endSpec().build()).createOr(op -> op.update());
+    }
+
+    static Trigger webhookTrigger(String ns, String name, String deployment, int cooldown) {
+        Trigger t = Triggers.redeploy(ns, name, deployment);
+        t.getSpec().setCooldownSeconds(cooldown);
+        return t;
+    }
+
+    static Trigger cronTrigger(String ns, String name, String deployment, String schedule) {
+        Trigger t = Triggers.redeploy(ns, name, deployment);
+        SourceSpec source = new SourceSpec(SourceSpec.CRON);
+        source.setCron(new CronSource(schedule, "UTC"));
+        t.getSpec().setSource(source);
+        return t;
+    }
+
+    /** Waits until every listed Trigger (all namespaces) satisfies the predicate; returns the nanoseconds waited. */
+    static long awaitAll(KubernetesClient client, int expected, Predicate<Trigger> done, Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Trigger> all = client.resources(Trigger.class).inAnyNamespace().list().getItems();
+            if (all.stream().filter(done).count() >= expected) return System.nanoTime() - start;
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("not all " + expected + " Triggers reached the state within " + timeout);
+    }
+
+    static boolean ready(Trigger t) {
+        return t.getStatus() != null && "Ready".equals(t.getStatus().getStatus());
+    }
+
+    /** The webhook token the operator minted for the Trigger, read from its Secret. */
+    static String token(KubernetesClient client, String ns, String trigger) throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            var secret = client.secrets().inNamespace(ns).withName(trigger + "-webhook").get();
+            if (secret != null && secret.getData() != null && secret.getData().get("token") != null) {
+                return new String(Base64.getDecoder().decode(secret.getData().get("token")));
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no webhook Secret for " + ns + "/" + trigger);
+    }
+
+    static HttpResponse<String> post(HttpClient http, int port, String ns, String trigger, String token) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hooks/" + ns + "/" + trigger))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String eventId(String body) {
+        var m = java.util.regex.Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]+)\"").matcher(body);
+        if (!m.find()) throw new IllegalStateException("no eventId in " + body);
+        return m.group(1);
+    }
+
+    /** Watches Deployments of a namespace and records when each event id first appears on a pod template. */
+    static final class TemplateWatch implements Watcher<Deployment>, AutoCloseable {
+        private final Map<String, CompletableFuture<Long>> seen = new ConcurrentHashMap<>();
+        private final io.fabric8.kubernetes.client.Watch watch;
+
+        TemplateWatch(KubernetesClient client, String ns) {
+            this.watch = ns == null ? client.apps().deployments().inAnyNamespace().watch(this)
+                    : client.apps().deployments().inNamespace(ns).watch(this);
+        }
+
+        CompletableFuture<Long> seen(String eventId) {
+            return seen.computeIfAbsent(eventId, k -> new CompletableFuture<>());
+        }
+
+        @Override
+        public void eventReceived(Action action, Deployment d) {
+            long now = System.nanoTime();
+            var annotations = d.getSpec().getTemplate().getMetadata().getAnnotations();
+            if (annotations == null) return;
+            String id = annotations.get(RedeployAction.EVENT_ID);
+            if (id != null) seen(id).complete(now);
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {}
+
+        @Override
+        public void close() {
+            watch.close();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.triggers.operator.bench;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** 1 000 cron Triggers on the same slot, real clock: (patch seen through a watch) − (slot time). */
+final class CronSkewScenario implements Benchmarks.Scenario {
+    static final String NS = "bench-cron";
+
+    @Override
+    public void run(BenchEnv env, Report report) throws Exception {
+        var client = env.client;
+        int n = Math.min(1000, env.options.size());
+        BenchFixtures.namespace(client, NS);
+        for (int i = 0; i < n; i++) BenchFixtures.deployment(client, NS, "app-" + i);
+        env.startOperator(Map.of());
+        for (int i = 0; i < n; i++) client.resource(BenchFixtures.cronTrigger(NS, "cron-" + i, "app-" + i, "* * * * *")).create();
+        BenchFixtures.awaitAll(client, n, BenchFixtures::ready, Duration.ofSeconds(120));
+        // The first slot at least 5 s away, so every Trigger is scheduled before it.
+        Instant slot = Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
+        String slotId = slot.toString();
+        long slotNanos = System.nanoTime() + Duration.between(Instant.now(), slot).toNanos();
+        try (TemplateCounter counter = new TemplateCounter(client, NS, slotId, n)) {
+            counter.await(Duration.between(Instant.now(), slot).plusSeconds(90));
+            List<Long> skews = new ArrayList<>(counter.skews(slotNanos));
+            Stats stats = Stats.ofNanos(skews);
+            System.out.println("  cron skew over " + skews.size() + " fires: " + stats);
+            report.add("cron", "fires on the slot (of " + n + ")", skews.size(), "fires", "all");
+            report.add("cron", "patch seen − slot time", stats, "p99 ≤ 1000 ms");
+        }
+    }
+
+    /** Counts Deployments whose template carries the slot's event id, with the time each was seen. */
+    static final class TemplateCounter implements io.fabric8.kubernetes.client.Watcher<io.fabric8.kubernetes.api.model.apps.Deployment>, AutoCloseable {
+        private final Map<String, Long> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        private final String slotId;
+        private final int expected;
+        private final io.fabric8.kubernetes.client.Watch watch;
+
+        TemplateCounter(io.fabric8.kubernetes.client.KubernetesClient client, String ns, String slotId, int expected) {
+            this.slotId = slotId;
+            this.expected = expected;
+            this.watch = client.apps().deployments().inNamespace(ns).watch(this);
+        }
+
+        @Override
+        public void eventReceived(Action action, io.fabric8.kubernetes.api.model.apps.Deployment d) {
+            long now = System.nanoTime();
+            var a = d.getSpec().getTemplate().getMetadata().getAnnotations();
+            if (a != null && a.getOrDefault(dev.triggers.operator.action.RedeployAction.EVENT_ID, "").contains(slotId.substring(0, 16))) {
+                seen.putIfAbsent(d.getMetadata().getName(), now);
+            }
+        }
+
+        @Override
+        public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+
+        long await(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (seen.size() < expected && System.nanoTime() < deadline) Thread.sleep(100);
+            return seen.size();
+        }
+
+        List<Long> skews(long slotNanos) {
+            return seen.values().stream().map(t -> t - slotNanos).toList();
+        }
+
+        @Override
+        public void close() {
+            watch.close();
+        }
+    }
+}

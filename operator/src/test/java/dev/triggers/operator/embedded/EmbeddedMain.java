@@ -1,0 +1,74 @@
+package dev.triggers.operator.embedded;
+
+import dev.triggers.operator.Main;
+import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.testing.Manifests;
+import dev.triggers.operator.testing.MockCluster;
+import io.fabric8.kubernetes.api.model.NamedClusterBuilder;
+import io.fabric8.kubernetes.api.model.NamedContextBuilder;
+import io.fabric8.kubernetes.api.model.NamedAuthInfoBuilder;
+import io.fabric8.kubernetes.api.model.ConfigBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * README's first command: the operator against an embedded Kubernetes API (the fabric8 mock server in
+ * CRUD mode, plain HTTP) with the CRD, a `demo` namespace with workloads and every manifest of
+ * examples/ loaded, and a kubeconfig for kubectl. Lives in the test tree so the mock server never
+ * enters the production jar.
+ */
+public final class EmbeddedMain {
+    public static final String NAMESPACE = "demo";
+
+    /** The mock web server logs every request through java.util.logging at INFO: keep warnings only. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    private EmbeddedMain() {}
+
+    public static void main(String[] args) throws Exception {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+        int apiPort = Integer.parseInt(System.getProperty("embedded.apiPort", "6443"));
+        MockCluster cluster = load(MockCluster.start(apiPort));
+        Path kubeconfig = writeKubeconfig(cluster, Path.of(System.getProperty("embedded.kubeconfig", "target/embedded-kubeconfig")));
+        OperatorConfig config = OperatorConfig.fromEnv(System.getenv()).withWatchNamespaces(java.util.Set.of());
+        System.out.printf("""
+
+                trigger-operator is running against an embedded Kubernetes API at %s
+                  export KUBECONFIG=%s
+                  kubectl get trg -n %s                       # the examples, with their status
+                  kubectl annotate trg -n %s restart-web --overwrite triggers.dev/fire-request=$(date +%%s)
+                  kubectl get deploy web -n %s -o jsonpath='{.spec.template.metadata.annotations}'
+                Webhooks on http://localhost:%d/hooks/%s/<trigger>, metrics on http://localhost:%d/metrics. Ctrl-C stops it.
+
+                """, cluster.client().getMasterUrl(), kubeconfig.toAbsolutePath(), NAMESPACE, NAMESPACE, NAMESPACE,
+                config.webhookPort(), NAMESPACE, config.metricsPort());
+        Main.run(cluster.client(), config);
+    }
+
+    /** The demo namespace, its workloads, and every example manifest. */
+    public static MockCluster load(MockCluster cluster) throws Exception {
+        cluster.namespace(NAMESPACE);
+        cluster.namespace("default");
+        cluster.deployment(NAMESPACE, "web", 2, Map.of("app.kubernetes.io/instance", "shop"));
+        cluster.deployment(NAMESPACE, "worker", 1, Map.of("app.kubernetes.io/instance", "shop"));
+        cluster.statefulSet(NAMESPACE, "db", Map.of("app.kubernetes.io/instance", "shop"));
+        for (Path example : Manifests.examples()) Manifests.apply(cluster.client(), example);
+        return cluster;
+    }
+
+    static Path writeKubeconfig(MockCluster cluster, Path file) throws Exception {
+        var kubeconfig = new ConfigBuilder()
+                .withApiVersion("v1").withKind("Config")
+                .addToClusters(new NamedClusterBuilder().withName("embedded")
+                        .withNewCluster().withServer(cluster.client().getMasterUrl().toString()).endCluster().build())
+                .addToUsers(new NamedAuthInfoBuilder().withName("embedded").withNewUser().withToken("embedded").endUser().build())
+                .addToContexts(new NamedContextBuilder().withName("embedded")
+                        .withNewContext().withCluster("embedded").withUser("embedded").withNamespace(NAMESPACE).endContext().build())
+                .withCurrentContext("embedded")
+                .build();
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, cluster.client().getKubernetesSerialization().asYaml(kubeconfig));
+        return file;
+    }
+}
