@@ -56,6 +56,7 @@ public final class SqsDrain {
         int pollThreads = Integer.parseInt(opts.getOrDefault("poll-threads", "64"));
         int samples = Integer.parseInt(opts.getOrDefault("latency-samples", "200"));
         int wait = Integer.parseInt(opts.getOrDefault("wait", "20"));
+        System.out.printf("load average at start: %s%n", java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
         System.out.printf("SqsDrain: %d triggers, %d poll threads, waitTimeSeconds %d, %d latency samples, %d messages to drain%n",
                 triggers, pollThreads, wait, samples, messages);
 
@@ -71,9 +72,20 @@ public final class SqsDrain {
 
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Long> toReceive = new ConcurrentLinkedQueue<>();
+        Map<String, Long> receivedAt = new ConcurrentHashMap<>();
         AtomicLong fires = new AtomicLong();
         SqsSourceFactory factory = new SqsSourceFactory(SqsSettings.defaults().withPollThreads(pollThreads), new SimpleMeterRegistry());
         factory.setListener(new SqsSourceFactory.DeliveryListener() {
+            @Override
+            public void received(ResourceID trigger, List<String> ids) {
+                long now = System.nanoTime();
+                for (String id : ids) {
+                    Long sent = sentAt.get(id);
+                    if (sent != null) toReceive.add(now - sent);
+                }
+            }
+
             @Override
             public void fired(ResourceID trigger, List<String> ids, boolean succeeded) {
                 long now = System.nanoTime();
@@ -133,6 +145,9 @@ public final class SqsDrain {
         Collections.sort(sorted);
         System.out.printf("message -> patch latency (%d of %d): p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", sorted.size(), samples,
                 pct(sorted, 50), pct(sorted, 99), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1e6);
+        List<Long> receive = new ArrayList<>(toReceive);
+        Collections.sort(receive);
+        System.out.printf("  of which send -> received by the poller: p50 %.0f ms, p99 %.0f ms%n", pct(receive, 50), pct(receive, 99));
 
         // Drain: a backlog spread over every queue, sent as fast as possible.
         long deletedBefore = factory.deletedCount();
@@ -149,6 +164,7 @@ public final class SqsDrain {
         while (factory.deletedCount() - deletedBefore < messages && System.nanoTime() < deadline) Thread.sleep(50);
         double drainSeconds = (System.nanoTime() - sendStart) / 1e9;
         long drained = factory.deletedCount() - deletedBefore;
+        System.out.printf("load average now: %s%n", java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
         System.out.printf("drain: %d messages sent in %.1f s, %d deleted after %.1f s: %.0f msg/s, %d fires (patches)%n",
                 messages, sendSeconds, drained, drainSeconds, drained / drainSeconds, fires.get() - firesBefore);
 

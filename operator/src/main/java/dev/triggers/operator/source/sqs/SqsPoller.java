@@ -274,7 +274,7 @@ final class SqsPoller implements TriggerSource {
                 return;
             }
         }
-        factory.received(context.trigger(), messages.size());
+        factory.received(context.trigger(), batch.ids());
         log.debug("{}: received {} SQS message(s)", id(), messages.size());
         long every = Math.max(500, batch.visibilitySeconds * 1000L / 2);
         batch.extender = factory.timers().scheduleWithFixedDelay(() -> factory.ackPool().execute(() -> extend(batch)),

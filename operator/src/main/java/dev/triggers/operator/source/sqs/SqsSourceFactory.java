@@ -185,9 +185,10 @@ public final class SqsSourceFactory implements SourceFactory {
         pollers.remove(poller);
     }
 
-    void received(ResourceID trigger, int count) {
-        received.addAndGet(count);
-        counter("sqs_messages_received_total", trigger).increment(count);
+    void received(ResourceID trigger, List<String> messageIds) {
+        received.addAndGet(messageIds.size());
+        counter("sqs_messages_received_total", trigger).increment(messageIds.size());
+        listener.received(trigger, messageIds);
     }
 
     void fired(ResourceID trigger, List<String> messageIds, boolean succeeded) {
@@ -238,6 +239,9 @@ public final class SqsSourceFactory implements SourceFactory {
     /** What happened to received messages (for tests and benchmarks; the operator uses metrics). */
     public interface DeliveryListener {
         DeliveryListener NONE = new DeliveryListener() {};
+
+        /** These messages were received (and are about to be handed to the executor). */
+        default void received(ResourceID trigger, List<String> messageIds) {}
 
         /** The fire that carried these messages ran. */
         default void fired(ResourceID trigger, List<String> messageIds, boolean succeeded) {}
