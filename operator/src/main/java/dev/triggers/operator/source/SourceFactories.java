@@ -2,6 +2,8 @@ package dev.triggers.operator.source;
 
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.cron.CronSourceFactory;
+import dev.triggers.operator.source.sqs.SqsSettings;
+import dev.triggers.operator.source.sqs.SqsSourceFactory;
 import dev.triggers.operator.source.webhook.WebhookSettings;
 import dev.triggers.operator.source.webhook.WebhookSourceFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,6 +20,7 @@ public final class SourceFactories {
         List<SourceFactory> factories = new ArrayList<>();
         factories.add(WebhookSourceFactory.open(client, config, WebhookSettings.fromEnv(System.getenv()), clock, metrics));
         factories.add(new CronSourceFactory(clock));
+        factories.add(new SqsSourceFactory(SqsSettings.fromEnv(System.getenv()), metrics));
         return factories;
     }
 }
