@@ -47,6 +47,8 @@ public final class FireExecutor implements AutoCloseable {
     private final MeterRegistry metrics;
     private final ExecutorService workers;
     private final ScheduledExecutorService timers;
+    /** Single-thread executors, a Trigger always on the same one: its records are written in order. */
+    private final ExecutorService[] recorders;
     private final Map<ResourceID, Gate> gates = new ConcurrentHashMap<>();
     /** Retries of a fire that failed for a passing reason: 0.5 s doubling to 30 s, about 10 minutes in all. */
     static final int MAX_ATTEMPTS = 25;
@@ -69,6 +71,8 @@ public final class FireExecutor implements AutoCloseable {
         this.recorder = new FireRecorder(client, clock);
         this.workers = Executors.newFixedThreadPool(threads, daemon("fire"));
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("fire-cooldown"));
+        this.recorders = new ExecutorService[Math.max(2, threads / 2)];
+        for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(daemon("fire-record-" + i));
     }
 
     public FireRecorder recorder() {
@@ -148,11 +152,16 @@ public final class FireExecutor implements AutoCloseable {
             result = FireResult.failed("internal error while firing: " + KubernetesErrors.rootMessage(e));
         }
         if (result.retryable() && retry(gate, batch)) return;
-        try {
-            record(gate, batch, result);
-        } catch (RuntimeException e) {
-            log.warn("{}: could not record the fire", gate.trigger, e);
-        }
+        // The fire is done once the target is patched: the record (status, Event) is written off the fire
+        // path, in order per Trigger, so the next event of this Trigger does not wait for it.
+        FireResult recorded = result;
+        recorderFor(gate.trigger).execute(() -> {
+            try {
+                record(gate, batch, recorded);
+            } catch (RuntimeException e) {
+                log.warn("{}: could not record the fire", gate.trigger, e);
+            }
+        });
         synchronized (gate) {
             gate.running = false;
             gate.attempts = 0;
@@ -274,13 +283,22 @@ public final class FireExecutor implements AutoCloseable {
     @Override
     public void close() {
         timers.shutdownNow();
-        workers.shutdown();
+        // Finish fires in flight (graceful shutdown), then their records, but do not wait for ever.
+        finish(workers);
+        for (ExecutorService recorder : recorders) finish(recorder);
+    }
+
+    private ExecutorService recorderFor(ResourceID trigger) {
+        return recorders[Math.floorMod(trigger.hashCode(), recorders.length)];
+    }
+
+    private static void finish(ExecutorService pool) {
+        pool.shutdown();
         try {
-            // Finish fires in flight (graceful shutdown), but do not wait for ever.
-            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) workers.shutdownNow();
+            if (!pool.awaitTermination(30, TimeUnit.SECONDS)) pool.shutdownNow();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            workers.shutdownNow();
+            pool.shutdownNow();
         }
     }
 
