@@ -73,14 +73,26 @@ public final class FireExecutor implements AutoCloseable {
 
     /** Queues an event of the Trigger; the future completes with the result of the fire that carried it. */
     public CompletableFuture<FireResult> submit(ResourceID trigger, TriggerEvent event) {
-        CompletableFuture<FireResult> done = new CompletableFuture<>();
+        return submitAll(trigger, List.of(event)).get(0);
+    }
+
+    /**
+     * Queues events received together (one fetched batch): they are all pending before the executor
+     * looks, so they coalesce into one fire. The futures are in the order of the events.
+     */
+    public List<CompletableFuture<FireResult>> submitAll(ResourceID trigger, List<TriggerEvent> events) {
+        List<CompletableFuture<FireResult>> futures = new ArrayList<>(events.size());
         Gate gate = gates.computeIfAbsent(trigger, Gate::new);
         synchronized (gate) {
-            gate.pending.add(new Pending(event, done));
+            for (TriggerEvent event : events) {
+                CompletableFuture<FireResult> done = new CompletableFuture<>();
+                gate.pending.add(new Pending(event, done));
+                futures.add(done);
+            }
         }
-        counter("trigger_events_received_total", trigger, event.source()).increment();
+        for (TriggerEvent event : events) counter("trigger_events_received_total", trigger, event.source()).increment();
         dispatch(gate);
-        return done;
+        return futures;
     }
 
     /** The Trigger is gone: fail what waits (sources do not acknowledge it) and forget its state. */

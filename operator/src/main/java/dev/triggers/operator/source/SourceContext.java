@@ -5,6 +5,7 @@ import dev.triggers.operator.config.OperatorConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** What a running source may use: fire its Trigger, announce a health change, reach the API. */
@@ -18,6 +19,14 @@ public interface SourceContext {
      * complete with the fire they were folded into); acknowledge the event only if it succeeded.
      */
     CompletableFuture<FireResult> fire(TriggerEvent event);
+
+    /**
+     * Hands events received together (one fetched batch) to the executor so that they coalesce into
+     * one fire; the futures are in the order of the events.
+     */
+    default List<CompletableFuture<FireResult>> fireAll(List<TriggerEvent> events) {
+        return events.stream().map(this::fire).toList();
+    }
 
     /** Asks for a reconcile, so that a changed {@link TriggerSource#health()} reaches the status. */
     void healthChanged();

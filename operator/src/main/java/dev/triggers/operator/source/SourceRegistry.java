@@ -156,6 +156,13 @@ public final class SourceRegistry implements AutoCloseable {
         }
 
         @Override
+        public List<CompletableFuture<FireResult>> fireAll(List<TriggerEvent> events) {
+            FireExecutor current = executor;
+            if (current == null) return events.stream().map(e -> CompletableFuture.completedFuture(FireResult.failed("operator is not started"))).toList();
+            return current.submitAll(id, events);
+        }
+
+        @Override
         public void healthChanged() {
             reconcileRequests.accept(id);
         }
