@@ -1,6 +1,7 @@
 package dev.triggers.operator.source;
 
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.nats.NatsSourceFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -13,6 +14,7 @@ public final class SourceFactories {
 
     public static List<SourceFactory> all(KubernetesClient client, OperatorConfig config, Clock clock, MeterRegistry metrics) {
         List<SourceFactory> factories = new ArrayList<>();
+        factories.add(new NatsSourceFactory());
         return factories;
     }
 }
