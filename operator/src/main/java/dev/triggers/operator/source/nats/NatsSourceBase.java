@@ -92,11 +92,15 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         String error = c.lastError();
         return switch (c.state()) {
             case CONNECTED -> c.isConnected() ? connectedHealth(c) : SourceHealth.starting("connecting to NATS at " + c.where());
-            case CONNECTING -> error == null
-                    ? SourceHealth.starting("connecting to NATS at " + c.where())
-                    : failure(c, "ConnectFailed", "cannot connect to NATS at " + c.where() + ": " + error + "; retrying with backoff");
-            case DISCONNECTED -> failure(c, "Disconnected", "disconnected from NATS at " + c.where() + ": "
-                    + (error == null ? "connection lost" : error) + "; reconnecting with backoff");
+            case CONNECTING, DISCONNECTED -> {
+                if (!c.everConnected()) {
+                    yield error == null
+                            ? SourceHealth.starting("connecting to NATS at " + c.where())
+                            : failure(c, "ConnectFailed", "cannot connect to NATS at " + c.where() + ": " + error + "; retrying with backoff");
+                }
+                yield failure(c, "Disconnected", "disconnected from NATS at " + c.where() + ": "
+                        + (error == null ? "connection lost" : error) + "; reconnecting with backoff");
+            }
             case CLOSED -> SourceHealth.error("Closed", "the connection to NATS at " + c.where() + " is closed");
         };
     }

@@ -42,6 +42,7 @@ final class SharedConnection {
     private volatile String server;
     private volatile String lastError;
     private volatile boolean released;
+    private volatile boolean everConnected;
     private int reopenAttempts;
     int refs;
 
@@ -60,6 +61,8 @@ final class SharedConnection {
     Connection connection() { return connection; }
     Dispatcher dispatcher() { return dispatcher; }
     int listenerCount() { return listeners.size(); }
+    /** False until the first connect succeeded: then a failure is "cannot connect", not "disconnected". */
+    boolean everConnected() { return everConnected; }
 
     /** The server connected to, or the servers tried. */
     String where() {
@@ -121,6 +124,7 @@ final class SharedConnection {
                 }
                 server = c.getConnectedUrl();
                 lastError = null;
+                everConnected = true;
                 if (state != State.CONNECTED) log.info("NATS {}: {}", server, event);
                 state = State.CONNECTED;
             }
