@@ -58,6 +58,7 @@ final class JetStreamConsumer extends NatsSourceBase {
     private ScheduledFuture<?> keepAlive;
     private MessageConsumer consumer;
     private long generation = -1;
+    private long reconnects = -1;
     private boolean settingUp;
     private int failures;
     private volatile SourceHealth problem;
@@ -74,9 +75,14 @@ final class JetStreamConsumer extends NatsSourceBase {
 
     @Override
     protected synchronized void connected(SharedConnection connection) {
-        // The client's consumer survives reconnects by itself; a new client connection needs a new one.
-        if (closed || settingUp || generation == connection.generation()) return;
+        // Set up anew on a new client connection and after each reconnect: the server may have restarted and
+        // lost the pending pull requests (or, without storage, the durable); waiting for heartbeats to notice is slow.
+        if (closed || settingUp || (generation == connection.generation() && reconnects == connection.reconnects())) return;
         settingUp = true;
+        if (consumer != null) {
+            stopConsumer();
+            problem = null;
+        }
         try {
             setups.execute(() -> setUp(connection));
         } catch (RejectedExecutionException e) {
@@ -87,6 +93,7 @@ final class JetStreamConsumer extends NatsSourceBase {
     /** Finds the stream, creates or checks the durable, and starts consuming. Off the NATS threads: it waits for replies. */
     private void setUp(SharedConnection connection) {
         long gen = connection.generation();
+        long reconnected = connection.reconnects();
         Connection nc = connection.connection();
         SourceHealth failed = null;
         MessageConsumer started = null;
@@ -125,6 +132,7 @@ final class JetStreamConsumer extends NatsSourceBase {
                         ConsumeOptions.builder().batchSize(BATCH).expiresIn(30_000).build(), connection.dispatcher(), this::onMessage);
                 consumer = started;
                 generation = gen;
+                reconnects = reconnected;
                 failures = 0;
                 problem = null;
                 Duration tick = Duration.ofMillis(Math.max(1000, ackWait.toMillis() / 3));
@@ -272,6 +280,16 @@ final class JetStreamConsumer extends NatsSourceBase {
         if (retry != null) retry.cancel(false);
         keepAlive = null;
         retry = null;
+        stopConsumer();
+        generation = -1;
+        // Received but not handed to a fire: give them back at once. Messages in flight are settled by
+        // their fire's result (acked only if it succeeded), or come back after AckWait.
+        buffer.forEach(r -> nak(r.message, Duration.ZERO));
+        buffer.clear();
+    }
+
+    /** Unsubscribes the client's consumer; messages already handed to a fire are still settled by its result. */
+    private void stopConsumer() {
         if (consumer != null) {
             try {
                 consumer.close();
@@ -280,11 +298,6 @@ final class JetStreamConsumer extends NatsSourceBase {
             }
         }
         consumer = null;
-        generation = -1;
-        // Received but not handed to a fire: give them back at once. Messages in flight are settled by
-        // their fire's result (acked only if it succeeded), or come back after AckWait.
-        buffer.forEach(r -> nak(r.message, Duration.ZERO));
-        buffer.clear();
     }
 
     @Override

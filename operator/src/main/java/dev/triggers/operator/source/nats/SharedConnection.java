@@ -38,6 +38,7 @@ final class SharedConnection {
     private volatile Connection connection;
     private volatile Dispatcher dispatcher;
     private volatile long generation;
+    private volatile long reconnects;
     private volatile State state = State.CONNECTING;
     private volatile String server;
     private volatile String lastError;
@@ -58,6 +59,8 @@ final class SharedConnection {
     boolean isConnected() { return state == State.CONNECTED && dispatcher != null; }
     /** Changes each time a new client connection (and so a new dispatcher) replaces a closed one. */
     long generation() { return generation; }
+    /** Counts reconnects of the current client connection (server-side state such as pull requests is lost then). */
+    long reconnects() { return reconnects; }
     Connection connection() { return connection; }
     Dispatcher dispatcher() { return dispatcher; }
     int listenerCount() { return listeners.size(); }
@@ -121,6 +124,7 @@ final class SharedConnection {
                         generation++;
                     }
                     reopenAttempts = 0;
+                    if (event == ConnectionListener.Events.RECONNECTED) reconnects++;
                 }
                 server = c.getConnectedUrl();
                 lastError = null;
