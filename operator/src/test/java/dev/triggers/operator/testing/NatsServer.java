@@ -20,7 +20,9 @@ import java.util.stream.Stream;
  * it again on the same port and store to test reconnects and redelivery.
  */
 public final class NatsServer implements AutoCloseable {
-    public static final String BINARY = System.getenv().getOrDefault("NATS_SERVER", "/usr/sbin/nats-server");
+    /** $NATS_SERVER, else Debian's /usr/sbin/nats-server, else nats-server from the PATH. */
+    public static final String BINARY = System.getenv().getOrDefault("NATS_SERVER",
+            Files.isExecutable(Path.of("/usr/sbin/nats-server")) ? "/usr/sbin/nats-server" : "nats-server");
 
     private final int port;
     private final Path store;
