@@ -2,6 +2,7 @@ package dev.triggers.operator.source;
 
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.cron.CronSourceFactory;
+import dev.triggers.operator.source.nats.NatsSourceFactory;
 import dev.triggers.operator.source.sqs.SqsSettings;
 import dev.triggers.operator.source.sqs.SqsSourceFactory;
 import dev.triggers.operator.source.webhook.WebhookSettings;
@@ -21,6 +22,7 @@ public final class SourceFactories {
         factories.add(WebhookSourceFactory.open(client, config, WebhookSettings.fromEnv(System.getenv()), clock, metrics));
         factories.add(new CronSourceFactory(clock));
         factories.add(new SqsSourceFactory(SqsSettings.fromEnv(System.getenv()), metrics));
+        factories.add(new NatsSourceFactory());
         return factories;
     }
 }

@@ -1,0 +1,107 @@
+package dev.triggers.operator.source.nats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.triggers.operator.action.RedeployAction;
+import dev.triggers.operator.api.v1alpha1.NatsSource;
+import dev.triggers.operator.api.v1alpha1.SecretRef;
+import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.testing.MockCluster;
+import dev.triggers.operator.testing.Triggers;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Given/when/then helpers shared by the NATS tests: Triggers as a manifest would read, status look-ups. */
+final class NatsTestSupport {
+    static final String NS = "demo";
+
+    private final MockCluster cluster;
+
+    NatsTestSupport(MockCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    static NatsSource core(String server, String subject) {
+        NatsSource nats = new NatsSource();
+        nats.setServers(List.of(server));
+        nats.setSubject(subject);
+        return nats;
+    }
+
+    static NatsSource jetStream(String server, String subject, String stream, String durable) {
+        NatsSource nats = core(server, subject);
+        NatsSource.JetStreamSpec js = new NatsSource.JetStreamSpec();
+        js.setStream(stream);
+        js.setDurable(durable);
+        nats.setJetStream(js);
+        return nats;
+    }
+
+    static NatsSource withSecret(NatsSource nats, String secret) {
+        nats.setCredentialsSecretRef(new SecretRef(secret));
+        return nats;
+    }
+
+    Trigger create(String name, String deployment, NatsSource nats) {
+        Trigger t = Triggers.redeploy(NS, name, deployment);
+        SourceSpec source = new SourceSpec(SourceSpec.NATS);
+        source.setNats(nats);
+        t.getSpec().setSource(source);
+        return cluster.create(t);
+    }
+
+    void secret(String name, Map<String, String> data) {
+        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+                .withStringData(data).build()).createOr(op -> op.update());
+    }
+
+    TriggerStatus status(String name) {
+        Trigger t = cluster.trigger(NS, name);
+        return t.getStatus() == null ? new TriggerStatus() : t.getStatus();
+    }
+
+    void awaitStatus(String name, String status) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            TriggerStatus s = status(name);
+            assertThat(s.getStatus()).as("status of %s: %s", name, s.getErrorMessage()).isEqualTo(status);
+        });
+    }
+
+    /** The SourceReady condition (the last one: the mock API appends conditions on a merge patch instead of replacing the list). */
+    Condition sourceReady(String name) {
+        List<Condition> conditions = status(name).getConditions();
+        return conditions == null ? null : conditions.stream().filter(c -> "SourceReady".equals(c.getType())).reduce((a, b) -> b).orElse(null);
+    }
+
+    long fireCount(String name) {
+        Long count = status(name).getFireCount();
+        return count == null ? 0 : count;
+    }
+
+    Map<String, String> template(String deployment) {
+        Map<String, String> a = cluster.getDeployment(NS, deployment).getSpec().getTemplate().getMetadata().getAnnotations();
+        return a == null ? Map.of() : a;
+    }
+
+    String eventId(String deployment) {
+        return template(deployment).get(RedeployAction.EVENT_ID);
+    }
+
+    void pause(String deployment, boolean paused) {
+        cluster.client().apps().deployments().inNamespace(NS).withName(deployment)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"paused\":" + paused + "}}");
+    }
+
+    void suspend(String name) {
+        cluster.client().resources(Trigger.class).inNamespace(NS).withName(name)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":true}}");
+    }
+}
