@@ -54,6 +54,7 @@ public final class OpsServer implements AutoCloseable {
     public synchronized OpsServer start() {
         if (server != null) return this;
         try {
+            JdkHttpServers.configure();
             server = HttpServer.create(address, 0);
         } catch (IOException e) {
             throw new UncheckedIOException("could not listen on " + address + " for /metrics, /healthz and /readyz", e);
@@ -120,6 +121,7 @@ public final class OpsServer implements AutoCloseable {
     private static com.sun.net.httpserver.HttpHandler get(Handler handler) {
         return exchange -> {
             try (exchange) {
+                JdkHttpServers.drainArrived(exchange);
                 String method = exchange.getRequestMethod();
                 if (!"GET".equals(method) && !"HEAD".equals(method)) {
                     exchange.getResponseHeaders().set("Allow", "GET, HEAD");

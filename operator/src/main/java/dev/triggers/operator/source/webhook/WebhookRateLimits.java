@@ -7,22 +7,42 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-Trigger token buckets: a Trigger may take {@code limit} calls at once, then one more every
- * 60/limit seconds. Only authenticated calls are counted, so nobody without the token can use up a
- * Trigger's budget (or learn from a 429 that it exists).
+ * Token buckets by key: a key may take {@code limit} calls at once, then one more every 60/limit seconds.
+ * The server keeps two: per Trigger, counting only authenticated calls, so nobody without the token can
+ * use up a Trigger's budget (or learn from a 429 that it exists); and per client address, counting only
+ * refused (404) calls, so a flood of wrong tokens is slowed down without touching valid calls.
  */
 final class WebhookRateLimits {
     private final Clock clock;
+    private final int maxKeys;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
     WebhookRateLimits(Clock clock) {
+        this(clock, Integer.MAX_VALUE);
+    }
+
+    /** At most about {@code maxKeys} buckets are kept: past that, full ones (idle keys) are forgotten first. */
+    WebhookRateLimits(Clock clock, int maxKeys) {
         this.clock = clock;
+        this.maxKeys = maxKeys;
     }
 
     /** Takes one call; empty when allowed, else how long to wait before the next one is. */
-    Duration take(String trigger, int limitPerMinute) {
-        Bucket bucket = buckets.compute(trigger, (k, b) -> b == null || b.limit != limitPerMinute ? new Bucket(limitPerMinute, clock.instant()) : b);
+    Duration take(String key, int limitPerMinute) {
+        if (buckets.size() >= maxKeys && !buckets.containsKey(key)) prune();
+        Bucket bucket = buckets.compute(key, (k, b) -> b == null || b.limit != limitPerMinute ? new Bucket(limitPerMinute, clock.instant()) : b);
         return bucket.take(clock.instant());
+    }
+
+    int size() {
+        return buckets.size();
+    }
+
+    /** Forgets the buckets that have refilled (a new one would be the same); if that is not enough, all. */
+    private synchronized void prune() {
+        if (buckets.size() < maxKeys) return;
+        buckets.values().removeIf(b -> b.full(clock.instant()));
+        if (buckets.size() >= maxKeys) buckets.clear();
     }
 
     private static final class Bucket {
@@ -36,6 +56,10 @@ final class WebhookRateLimits {
             this.nanosPerToken = 60e9 / limit;
             this.tokens = limit;
             this.refilledAt = now;
+        }
+
+        synchronized boolean full(Instant now) {
+            return tokens + Math.max(0, Duration.between(refilledAt, now).toNanos()) / nanosPerToken >= limit;
         }
 
         synchronized Duration take(Instant now) {

@@ -6,6 +6,7 @@ import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.WebhookSource;
+import dev.triggers.operator.ops.JdkHttpServers;
 import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -22,8 +23,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -33,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * The webhook HTTP server (the JDK's own, on its own port): {@code POST /hooks/{namespace}/{name}} with
  * {@code Authorization: Bearer <token>}, or {@code POST /hooks/{namespace}/{name}/{token}}.
  *
- * <p>In order: not POST → 405; a body over the limit → 413 (a declared length is refused before a byte
- * is read); a wrong token or an unknown Trigger → the same 404; suspended → 409; a replayed
+ * <p>In order: not POST → 405; a declared body length over the limit → 413; a wrong token or an unknown
+ * Trigger → the same 404 (429 once the client address made too many refused calls); only then is the body
+ * read, and one over the limit (chunked) → 413; suspended → 409; a replayed
  * Idempotency-Key → 202 with the first event id; over the Trigger's rate limit → 429 with Retry-After;
  * else 202 with the new event id. Runs on every replica: where the Trigger's source runs (the leader)
  * the event is fired here; elsewhere it is handed to the leader through the triggers.dev/fire-request
@@ -49,11 +57,14 @@ public final class WebhookServer implements AutoCloseable {
 
     static {
         JDK_SERVER_LOG.setLevel(java.util.logging.Level.INFO);
-        // Read once, when the JDK server loads. A client that never finishes its request (slowloris) is cut
-        // off; TCP_NODELAY, else headers and body go out in two segments and wait ~40 ms for a delayed ACK.
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "30");
-        System.getProperties().putIfAbsent("sun.net.httpserver.nodelay", "true");
+        // Request timeout, TCP_NODELAY, and no waiting for the unread rest of a body: see JdkHttpServers.
+        JdkHttpServers.configure();
     }
+
+    /** Client addresses whose refused calls are counted: past that, idle ones are forgotten first. */
+    static final int MAX_CLIENTS = 10_000;
+    /** A refused call's body is read up to this much after the answer; a longer one has its connection closed. */
+    static final int LINGER_BYTES = 64 * 1024;
 
     private final WebhookSourceFactory factory;
     private final KubernetesClient client;
@@ -61,10 +72,15 @@ public final class WebhookServer implements AutoCloseable {
     private final int defaultRateLimit;
     private final int maxBody;
     private final WebhookRateLimits rateLimits;
+    private final WebhookRateLimits failedCalls;
+    private final int failedCallsPerMinute;
     private final IdempotencyKeys idempotency;
     private final MeterRegistry metrics;
     private final HttpServer server;
     private final ExecutorService threads;
+    private final ThreadPoolExecutor lingering;
+    /** Exchanges answered before their body had all arrived (not an exchange attribute: in the JDK those are per context). */
+    private final Set<HttpExchange> unread = ConcurrentHashMap.newKeySet();
 
     WebhookServer(WebhookSourceFactory factory, KubernetesClient client, Clock clock, int port, int defaultRateLimit,
                   WebhookSettings settings, MeterRegistry metrics) throws IOException {
@@ -74,6 +90,8 @@ public final class WebhookServer implements AutoCloseable {
         this.defaultRateLimit = defaultRateLimit;
         this.maxBody = settings.maxBodyBytes();
         this.rateLimits = new WebhookRateLimits(clock);
+        this.failedCalls = new WebhookRateLimits(clock, MAX_CLIENTS);
+        this.failedCallsPerMinute = settings.failedCallsPerMinute();
         this.idempotency = new IdempotencyKeys(clock, settings.idempotencyTtl(), settings.idempotencyMaxKeys());
         this.metrics = metrics;
         this.server = HttpServer.create(new InetSocketAddress(settings.bindAddress(), port), 1024);
@@ -84,6 +102,12 @@ public final class WebhookServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(threads);
+        AtomicInteger m = new AtomicInteger();
+        this.lingering = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(256), r -> {
+            Thread t = new Thread(r, "webhook-linger-" + m.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         server.createContext("/", this::handle);
         server.start();
     }
@@ -95,39 +119,74 @@ public final class WebhookServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) {
         int code;
-        try (ex) {
+        try {
             code = respond(ex);
+            finish(ex);
         } catch (IOException | RuntimeException e) {
             // The class only: an exception's message could quote the request.
             log.debug("webhook request ended early: {}", e.getClass().getSimpleName());
+            unread.remove(ex);
+            ex.close();
             code = 0;
         }
         Counter.builder("trigger_webhook_requests_total").description("Webhook calls, by response code")
                 .tag("code", String.valueOf(code)).register(metrics).increment();
     }
 
+    /**
+     * Ends the exchange. A refusal whose body had not all arrived was answered without waiting for it; its
+     * rest is read (up to {@link #LINGER_BYTES}) on a small pool of its own before the exchange is closed, so
+     * the client reads its answer rather than a connection reset, and a client that never sends the rest
+     * holds one of those threads, not a request thread, until the request timeout. When that pool is busy,
+     * the connection is closed at once.
+     */
+    private void finish(HttpExchange ex) {
+        if (!unread.remove(ex)) {
+            ex.close();
+            return;
+        }
+        try {
+            lingering.execute(() -> {
+                try {
+                    InputStream in = ex.getRequestBody();
+                    byte[] buffer = new byte[8192];
+                    long read = 0;
+                    int n;
+                    while (read <= LINGER_BYTES && (n = in.read(buffer)) != -1) read += n;
+                } catch (IOException | RuntimeException e) {
+                    // cut off by the request timeout, or by the client: closed below either way
+                } finally {
+                    ex.close();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            ex.close();
+        }
+    }
+
     private int respond(HttpExchange ex) throws IOException {
+        // Until the caller is known to hold the token, the body is not waited for: a client that never sends
+        // it must not hold a request thread. Refusals read only what has arrived (JdkHttpServers.drainArrived).
         String path = ex.getRequestURI().getRawPath();
-        if (path == null || !path.startsWith(PREFIX)) return send(ex, 404, NOT_FOUND);
+        if (path == null || !path.startsWith(PREFIX)) return refused(ex);
         if (!"POST".equals(ex.getRequestMethod())) {
             ex.getResponseHeaders().set("Allow", "POST");
+            lingerUnlessRead(ex);
             return send(ex, 405, json("{\"error\":\"method not allowed: use POST\"}"));
         }
-        if (declaredLength(ex) > maxBody || !drain(ex.getRequestBody(), maxBody)) {
-            ex.getResponseHeaders().set("Connection", "close");
-            return send(ex, 413, json("{\"error\":\"request body larger than " + maxBody + " bytes\"}"));
-        }
+        if (declaredLength(ex) > maxBody) return tooLarge(ex);
 
         // Authenticate: /hooks/{namespace}/{name}[/{token}]
         String[] parts = path.substring(PREFIX.length()).split("/", -1);
-        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) return notFound(ex);
+        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) return refused(ex);
         String namespace = parts[0];
         String name = parts[1];
         String pathToken = parts.length == 3 && !parts[2].isEmpty() ? parts[2] : null;
         String bearer = bearer(ex.getRequestHeaders().getFirst("Authorization"));
-        if (pathToken != null && bearer != null && !pathToken.equals(bearer)) return notFound(ex);
+        if (pathToken != null && bearer != null && !pathToken.equals(bearer)) return refused(ex);
         Optional<WebhookTokens.Verified> verified = factory.tokens().verify(namespace, name, bearer != null ? bearer : pathToken);
-        if (verified.isEmpty()) return notFound(ex);
+        if (verified.isEmpty()) return refused(ex);
+        if (!drain(ex.getRequestBody(), maxBody)) return tooLarge(ex);
 
         // The caller holds the token: from here on, answers may say more.
         ResourceID id = new ResourceID(name, namespace);
@@ -208,6 +267,28 @@ public final class WebhookServer implements AutoCloseable {
         return send(ex, 404, NOT_FOUND);
     }
 
+    /**
+     * A call without a valid token (or to no webhook at all): 404, or 429 once its client address has made
+     * more refused calls than its budget. Only refused calls count, after the token check, so a flood of
+     * wrong tokens never delays nor limits a valid call from the same address (an ingress, say).
+     */
+    private int refused(HttpExchange ex) throws IOException {
+        lingerUnlessRead(ex);
+        Duration wait = failedCalls.take(ex.getRemoteAddress().getAddress().getHostAddress(), failedCallsPerMinute);
+        if (wait.isZero()) return notFound(ex);
+        ex.getResponseHeaders().set("Retry-After", String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000)));
+        return send(ex, 429, json("{\"error\":\"too many refused calls from this address: retry later\"}"));
+    }
+
+    private void lingerUnlessRead(HttpExchange ex) throws IOException {
+        if (!JdkHttpServers.drainArrived(ex)) unread.add(ex);
+    }
+
+    private int tooLarge(HttpExchange ex) throws IOException {
+        ex.getResponseHeaders().set("Connection", "close");
+        return send(ex, 413, json("{\"error\":\"request body larger than " + maxBody + " bytes\"}"));
+    }
+
     private static int unavailable(HttpExchange ex) throws IOException {
         ex.getResponseHeaders().set("Retry-After", "1");
         return send(ex, 503, json("{\"error\":\"the Kubernetes API is unavailable: retry\"}"));
@@ -250,10 +331,15 @@ public final class WebhookServer implements AutoCloseable {
     private static int send(HttpExchange ex, int code, byte[] body) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.sendResponseHeaders(code, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
+        if ("HEAD".equals(ex.getRequestMethod())) {
+            ex.sendResponseHeaders(code, -1);
+            return code;
         }
+        ex.sendResponseHeaders(code, body.length);
+        // Written and flushed, not closed: finish() closes the exchange (maybe after reading the rest of the body).
+        OutputStream out = ex.getResponseBody();
+        out.write(body);
+        out.flush();
         return code;
     }
 
@@ -265,5 +351,6 @@ public final class WebhookServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         threads.shutdownNow();
+        lingering.shutdownNow();
     }
 }

@@ -16,6 +16,9 @@ import java.util.Map;
  * @param fireAttempts an accepted event whose fire fails is retried up to this many attempts in all (WEBHOOK_FIRE_ATTEMPTS, 8)
  * @param firstRetryDelay the first retry's delay, doubled on each further one up to {@code maxRetryDelay}
  * @param maxRetryDelay the longest delay between two attempts
+ * @param failedCallsPerMinute refused calls (wrong token, unknown Trigger) one client address may make at once, then
+ *     per minute; past that they answer 429 instead of 404 (WEBHOOK_FAILED_CALLS_PER_MINUTE, 120). Valid calls are never
+ *     counted nor limited by it, so a flood from the address of an ingress shared with real callers does not block them
  */
 public record WebhookSettings(
         String bindAddress,
@@ -26,7 +29,8 @@ public record WebhookSettings(
         int threads,
         int fireAttempts,
         Duration firstRetryDelay,
-        Duration maxRetryDelay) {
+        Duration maxRetryDelay,
+        int failedCallsPerMinute) {
 
     public static final int ONE_MIB = 1024 * 1024;
 
@@ -44,27 +48,33 @@ public record WebhookSettings(
                 Integer.parseInt(env.getOrDefault("WEBHOOK_THREADS", "16")),
                 Integer.parseInt(env.getOrDefault("WEBHOOK_FIRE_ATTEMPTS", "8")),
                 Duration.ofSeconds(1),
-                Duration.ofMinutes(2));
+                Duration.ofMinutes(2),
+                Integer.parseInt(env.getOrDefault("WEBHOOK_FAILED_CALLS_PER_MINUTE", "120")));
     }
 
     public WebhookSettings withBindAddress(String address) {
         return new WebhookSettings(address, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute);
     }
 
     public WebhookSettings withRotationGrace(Duration grace) {
         return new WebhookSettings(bindAddress, grace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute);
     }
 
     public WebhookSettings withFireRetries(int attempts, Duration first, Duration max) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                attempts, first, max);
+                attempts, first, max, failedCallsPerMinute);
     }
 
     public WebhookSettings withIdempotencyMaxKeys(int maxKeys) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, maxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute);
+    }
+
+    public WebhookSettings withFailedCallsPerMinute(int perMinute) {
+        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
+                fireAttempts, firstRetryDelay, maxRetryDelay, perMinute);
     }
 
     /** The delay before attempt number {@code attempt} (2 is the first retry). */

@@ -7,6 +7,7 @@ import dev.triggers.operator.TriggerOperator;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -29,32 +30,38 @@ import org.awaitility.Awaitility;
  * A mock cluster, an operator with the real webhook source on a free loopback port, and an HTTP
  * client: what each webhook test starts from.
  */
-final class WebhookFixture implements AutoCloseable {
-    static final String NS = "shop";
+public final class WebhookFixture implements AutoCloseable {
+    public static final String NS = "shop";
 
-    final MockCluster cluster;
+    public final MockCluster cluster;
     final OffsetClock clock = new OffsetClock();
-    final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    final WebhookSourceFactory factory;
-    final TriggerOperator operator;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    public final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    public final WebhookSourceFactory factory;
+    public final TriggerOperator operator;
+    public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    WebhookFixture() {
+    public WebhookFixture() {
         this(settings());
     }
 
     WebhookFixture(WebhookSettings settings) {
+        this(settings, MockCluster.testConfig(), List.of());
+    }
+
+    /** With an operator configuration of the test's own, and more source factories beside the webhook one. */
+    public WebhookFixture(WebhookSettings settings, OperatorConfig base, List<SourceFactory> more) {
         // Two shared cores and parallel builds: waiting longer costs nothing when things go well.
         Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
         cluster = MockCluster.start();
         cluster.namespace(NS);
-        OperatorConfig base = MockCluster.testConfig();
         factory = WebhookSourceFactory.open(cluster.client(), base, settings, clock, metrics);
+        List<SourceFactory> factories = new java.util.ArrayList<>(more);
+        factories.add(factory);
         // The public base URL is this server, so the URL in the Secret is directly callable.
-        operator = cluster.startOperator(base.withWebhookBaseUrl("http://127.0.0.1:" + factory.port()), clock, metrics, List.of(factory));
+        operator = cluster.startOperator(base.withWebhookBaseUrl("http://127.0.0.1:" + factory.port()), clock, metrics, factories);
     }
 
-    static WebhookSettings settings() {
+    public static WebhookSettings settings() {
         return WebhookSettings.defaults().withBindAddress("127.0.0.1");
     }
 
@@ -63,7 +70,7 @@ final class WebhookFixture implements AutoCloseable {
         return cluster.closeLater(WebhookSourceFactory.open(cluster.client(), MockCluster.testConfig(), settings(), clock, new SimpleMeterRegistry()));
     }
 
-    Trigger awaitReady(String name) {
+    public Trigger awaitReady(String name) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             Trigger t = cluster.trigger(NS, name);
             assertThat(t.getStatus()).isNotNull();
@@ -73,31 +80,31 @@ final class WebhookFixture implements AutoCloseable {
         return cluster.trigger(NS, name);
     }
 
-    Secret secret(String trigger) {
+    public Secret secret(String trigger) {
         return cluster.client().secrets().inNamespace(NS).withName(WebhookTokens.secretName(trigger)).get();
     }
 
-    String token(String trigger) {
+    public String token(String trigger) {
         return WebhookTokens.data(secret(trigger), WebhookTokens.KEY_TOKEN);
     }
 
     /** Waits until this replica's informer knows the token (a token is usable once it does). */
-    void awaitAccepted(String trigger, String token) {
+    public void awaitAccepted(String trigger, String token) {
         await().atMost(Duration.ofSeconds(10)).until(() -> factory.tokens().verify(NS, trigger, token).isPresent());
     }
 
-    HttpResponse<String> post(String path, Map<String, String> headers) {
+    public HttpResponse<String> post(String path, Map<String, String> headers) {
         return post(factory.port(), path, headers, HttpRequest.BodyPublishers.ofString("{\"push_data\":{\"tag\":\"latest\"}}"));
     }
 
-    HttpResponse<String> post(int port, String path, Map<String, String> headers, HttpRequest.BodyPublisher body) {
+    public HttpResponse<String> post(int port, String path, Map<String, String> headers, HttpRequest.BodyPublisher body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10)).POST(body);
         headers.forEach(request::header);
         return send(request.build());
     }
 
-    HttpResponse<String> send(HttpRequest request) {
+    public HttpResponse<String> send(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -108,20 +115,20 @@ final class WebhookFixture implements AutoCloseable {
         }
     }
 
-    HttpResponse<String> bearer(String trigger, String token) {
+    public HttpResponse<String> bearer(String trigger, String token) {
         return post("/hooks/" + NS + "/" + trigger, Map.of("Authorization", "Bearer " + token));
     }
 
-    HttpResponse<String> inPath(String trigger, String token) {
+    public HttpResponse<String> inPath(String trigger, String token) {
         return post("/hooks/" + NS + "/" + trigger + "/" + token, Map.of());
     }
 
-    static String eventId(HttpResponse<String> response) {
+    public static String eventId(HttpResponse<String> response) {
         assertThat(response.statusCode()).as("response %s", response.body()).isEqualTo(202);
         return response.body().replaceAll("^\\{\"eventId\":\"([^\"]+)\"}$", "$1");
     }
 
-    void patchTrigger(String name, String mergePatch) {
+    public void patchTrigger(String name, String mergePatch) {
         cluster.client().resources(Trigger.class).inNamespace(NS).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch);
     }
 
@@ -130,22 +137,22 @@ final class WebhookFixture implements AutoCloseable {
     }
 
     /** The Trigger's status, empty (never null) before the first write: safe inside await lambdas. */
-    TriggerStatus status(String name) {
+    public TriggerStatus status(String name) {
         Trigger t = cluster.trigger(NS, name);
         return t == null || t.getStatus() == null ? new TriggerStatus() : t.getStatus();
     }
 
-    long fireCount(String name) {
+    public long fireCount(String name) {
         TriggerStatus s = cluster.trigger(NS, name).getStatus();
         return s == null || s.getFireCount() == null ? 0L : s.getFireCount();
     }
 
-    Map<String, String> template(String deployment) {
+    public Map<String, String> template(String deployment) {
         Map<String, String> a = cluster.getDeployment(NS, deployment).getSpec().getTemplate().getMetadata().getAnnotations();
         return a == null ? Map.of() : a;
     }
 
-    double counter(String name, String... tags) {
+    public double counter(String name, String... tags) {
         Counter c = metrics.find(name).tags(tags).counter();
         return c == null ? 0 : c.count();
     }

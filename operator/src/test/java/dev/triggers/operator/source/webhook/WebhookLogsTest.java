@@ -121,7 +121,9 @@ class WebhookLogsTest {
         synchronized (julLogs) {
             lines.addAll(julLogs);
         }
-        assertThat(lines).as("captured log lines (the capture works)").hasSizeGreaterThan(10);
+        // A floor that shows the capture works, not a count to keep: the scenario logs about 20 lines, fewer
+        // since refused calls are answered without waiting for their body (no request ends early any more).
+        assertThat(lines).as("captured log lines").hasSizeGreaterThan(10);
         assertThat(lines).anySatisfy(l -> assertThat(l).contains("minted a webhook token"));
         String status = f.cluster.client().getKubernetesSerialization().asJson(f.cluster.trigger(NS, "deploy-web"));
         String events = f.cluster.client().getKubernetesSerialization().asJson(f.cluster.client().v1().events().inNamespace(NS).list());
