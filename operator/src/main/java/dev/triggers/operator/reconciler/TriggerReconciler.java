@@ -131,6 +131,8 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
 
     @Override
     public ErrorStatusUpdateControl<Trigger> updateErrorStatus(Trigger trigger, Context<Trigger> context, Exception e) {
+        // Stopping is not the Trigger's fault: leave its status alone (the next leader reconciles it).
+        if (sources.isClosed()) return ErrorStatusUpdateControl.noStatusUpdate();
         String message = "the operator could not reconcile this Trigger and will retry: " + KubernetesErrors.describe(e, "reconcile", "Trigger");
         log.warn("{}/{}: {}", trigger.getMetadata().getNamespace(), trigger.getMetadata().getName(), message, e);
         try {

@@ -37,6 +37,7 @@ public final class SourceRegistry implements AutoCloseable {
     private final Map<ResourceID, FireResult> lastFailure = new ConcurrentHashMap<>();
     private volatile FireExecutor executor;
     private volatile Consumer<ResourceID> reconcileRequests = id -> {};
+    private volatile boolean closed;
 
     public SourceRegistry(KubernetesClient client, Clock clock, OperatorConfig config, Collection<SourceFactory> factories) {
         this.client = client;
@@ -77,6 +78,8 @@ public final class SourceRegistry implements AutoCloseable {
      * Returns the running source, which the caller then lets observe the Trigger.
      */
     public Running ensure(Trigger trigger) {
+        // A reconcile still running while the operator stops must not start a source after close().
+        if (closed) throw new IllegalStateException("the operator is stopping: no source is started");
         ResourceID id = ResourceID.fromResource(trigger);
         latest.put(id, trigger);
         String key = client.getKubernetesSerialization().asJson(trigger.getSpec().getSource());
@@ -122,8 +125,13 @@ public final class SourceRegistry implements AutoCloseable {
         if (changed) reconcileRequests.accept(id);
     }
 
+    public boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        closed = true;
         running.values().forEach(r -> r.source.close());
         running.clear();
         factories.values().forEach(SourceFactory::close);

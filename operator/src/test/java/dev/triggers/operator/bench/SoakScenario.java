@@ -90,7 +90,7 @@ final class SoakScenario implements Benchmarks.Scenario {
                     into[1] += nz(t.getStatus().getCoalescedCount());
                 }
                 left = 0;
-                for (String q : queues) left += sqs.messagesLeft(q) + sqs.messagesInFlight(q);
+                for (String q : queues) left += sqs.messagesLeft(q);
                 if (webhook[0] + webhook[1] >= accepted && left == 0 && queued[0] + queued[1] >= sqsSent.get()) break;
                 Thread.sleep(1000);
             }

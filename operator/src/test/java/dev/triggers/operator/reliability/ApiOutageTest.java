@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.triggers.operator.TriggerOperator;
+import dev.triggers.operator.api.v1alpha1.SecretRef;
+import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.api.v1alpha1.SqsSource;
+import dev.triggers.operator.source.sqs.ElasticMq;
+import dev.triggers.operator.source.sqs.SqsSettings;
+import dev.triggers.operator.source.sqs.SqsSourceFactory;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
@@ -31,8 +38,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Kubernetes API unreachable for 30 s (a TCP proxy between the operator and the API, cut and
- * restored) while webhook events arrive: every accepted event fires once the API is back, none lost.
+ * Faults with a count of events sent and fired: the Kubernetes API unreachable for 30 s (a TCP proxy
+ * between the operator and the API, cut and restored) while webhook calls and SQS messages arrive, and
+ * the operator stopped while SQS fires fail and started again: every event fires, none lost.
  */
 class ApiOutageTest {
     static final String NS = "shop";
@@ -40,6 +48,8 @@ class ApiOutageTest {
     TcpProxy proxy;
     KubernetesClient operatorClient;
     WebhookSourceFactory webhook;
+    ElasticMq sqs;
+    TriggerOperator operator;
 
     @BeforeEach
     void start() throws Exception {
@@ -49,15 +59,48 @@ class ApiOutageTest {
         proxy = new TcpProxy(cluster.server().getPort());
         operatorClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
                 .withMasterUrl("http://127.0.0.1:" + proxy.port()).withRequestRetryBackoffLimit(0).build()).build();
+        sqs = cluster.closeLater(ElasticMq.start());
+        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(NS).endMetadata()
+                .withStringData(Map.of("accessKeyId", "AKIDTEST", "secretAccessKey", "test")).build()).create();
+        cluster.closeLater(operatorClient);
+        cluster.closeLater(proxy);
+        operator = startOperator();
+    }
+
+    TriggerOperator startOperator() {
         OperatorConfig config = MockCluster.testConfig();
         var metrics = new SimpleMeterRegistry();
         webhook = WebhookSourceFactory.open(operatorClient, config, WebhookSettings.defaults().withBindAddress("127.0.0.1"), Clock.systemUTC(), metrics);
-        TriggerOperator operator = new TriggerOperator(operatorClient, config.withWebhookBaseUrl("http://127.0.0.1:" + webhook.port()),
-                Clock.systemUTC(), metrics, List.of(webhook));
-        cluster.closeLater(operatorClient);
-        cluster.closeLater(proxy);
-        cluster.closeLater(operator);
-        operator.start();
+        TriggerOperator started = new TriggerOperator(operatorClient, config.withWebhookBaseUrl("http://127.0.0.1:" + webhook.port()),
+                Clock.systemUTC(), metrics, List.of(webhook, new SqsSourceFactory(SqsSettings.defaults(), metrics)));
+        cluster.closeLater(started);
+        started.start();
+        return started;
+    }
+
+    Trigger sqsTrigger(String name, String deployment, String queueUrl) {
+        Trigger t = Triggers.redeploy(NS, name, deployment);
+        SourceSpec source = new SourceSpec(SourceSpec.SQS);
+        SqsSource spec = new SqsSource();
+        spec.setQueueUrl(queueUrl);
+        spec.setRegion(ElasticMq.REGION);
+        spec.setEndpoint(sqs.endpoint());
+        spec.setCredentialsSecretRef(new SecretRef("aws"));
+        spec.setWaitTimeSeconds(1);
+        spec.setVisibilityTimeoutSeconds(5);
+        source.setSqs(spec);
+        t.getSpec().setSource(source);
+        return t;
+    }
+
+    long accounted(String name) {
+        TriggerStatus s = cluster.trigger(NS, name).getStatus();
+        return (s.getFireCount() == null ? 0 : s.getFireCount()) + (s.getCoalescedCount() == null ? 0 : s.getCoalescedCount());
+    }
+
+    void awaitReady(String name) {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                assertThat(cluster.trigger(NS, name).getStatus().getStatus()).isEqualTo(TriggerStatus.READY));
     }
 
     @AfterEach
@@ -70,8 +113,11 @@ class ApiOutageTest {
         Trigger trigger = Triggers.redeploy(NS, "restart-web", "web");
         trigger.getSpec().setCooldownSeconds(0);
         cluster.create(trigger);
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
-                assertThat(cluster.trigger(NS, "restart-web").getStatus().getStatus()).isEqualTo(TriggerStatus.READY));
+        cluster.deployment(NS, "worker");
+        String queue = sqs.createQueue("deploys", 5);
+        cluster.create(sqsTrigger("restart-worker", "worker", queue));
+        awaitReady("restart-web");
+        awaitReady("restart-worker");
         String token = await().atMost(Duration.ofSeconds(30)).until(() -> {
             var s = cluster.client().secrets().inNamespace(NS).withName("restart-web-webhook").get();
             return s == null ? null : new String(Base64.getDecoder().decode(s.getData().get("token")));
@@ -79,6 +125,7 @@ class ApiOutageTest {
         HttpClient http = HttpClient.newHttpClient();
 
         proxy.cut();
+        List<String> messages = new ArrayList<>(sqs.sendMany(queue, 5));
         List<String> accepted = new ArrayList<>();
         long outageEnd = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         int sent = 0;
@@ -87,6 +134,7 @@ class ApiOutageTest {
                     .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             sent++;
             if (r.statusCode() == 202) accepted.add(r.body());
+            if (sent == 15) messages.addAll(sqs.sendMany(queue, 5));
             Thread.sleep(1000); // pacing of the callers during the outage, not a wait for a result
         }
         assertThat(accepted).as("events accepted while the API was down").hasSizeGreaterThanOrEqualTo(sent / 2);
@@ -101,8 +149,38 @@ class ApiOutageTest {
             assertThat(fires).isGreaterThanOrEqualTo(1);
             assertThat(fires + coalesced).isEqualTo(accepted.size());
         });
+        // Every SQS message fired (at least once) and was deleted only then.
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(accounted("restart-worker")).isGreaterThanOrEqualTo(messages.size());
+            assertThat(sqs.messagesLeft(queue)).isZero();
+        });
+        assertThat(messages).contains(cluster.trigger(NS, "restart-worker").getStatus().getLastEvent().getId());
         String lastId = accepted.get(accepted.size() - 1).replaceAll(".*\"eventId\"\\s*:\\s*\"([^\"]+)\".*", "$1");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate()
                 .getMetadata().getAnnotations()).containsEntry("triggers.dev/event-id", lastId));
+    }
+
+    /** The operator stopped while SQS fires fail (no target yet) and started again: every message fires. */
+    @Test
+    void sqsMessagesSurviveAnOperatorRestartWhileTheirFiresFail() throws Exception {
+        String queue = sqs.createQueue("restarts", 5);
+        cluster.create(sqsTrigger("restart-api", "api", queue));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                assertThat(cluster.trigger(NS, "restart-api").getStatus().getErrorMessage()).contains("Deployment shop/api not found"));
+        List<String> messages = sqs.sendMany(queue, 10);
+        // The fires fail (no Deployment): nothing is deleted, the messages come back.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(cluster.trigger(NS, "restart-api").getStatus().getLastFireResult()).contains("not found"));
+        operator.close();
+        assertThat(sqs.messagesLeft(queue)).isEqualTo(messages.size());
+
+        cluster.deployment(NS, "api");
+        operator = startOperator();
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(sqs.messagesLeft(queue)).isZero();
+            assertThat(accounted("restart-api")).isGreaterThanOrEqualTo(messages.size());
+        });
+        assertThat(messages).contains(cluster.getDeployment(NS, "api").getSpec().getTemplate().getMetadata().getAnnotations()
+                .get("triggers.dev/event-id"));
     }
 }
