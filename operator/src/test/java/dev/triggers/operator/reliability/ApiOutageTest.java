@@ -125,19 +125,25 @@ class ApiOutageTest {
         HttpClient http = HttpClient.newHttpClient();
 
         proxy.cut();
-        List<String> messages = new ArrayList<>(sqs.sendMany(queue, 5));
-        List<String> accepted = new ArrayList<>();
-        long outageEnd = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        int sent = 0;
-        while (System.nanoTime() < outageEnd) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/hooks/" + NS + "/restart-web"))
-                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            sent++;
-            if (r.statusCode() == 202) accepted.add(r.body());
-            if (sent == 15) messages.addAll(sqs.sendMany(queue, 5));
-            Thread.sleep(1000); // pacing of the callers during the outage, not a wait for a result
-        }
-        assertThat(accepted).as("events accepted while the API was down").hasSizeGreaterThanOrEqualTo(sent / 2);
+        List<String> messages = java.util.Collections.synchronizedList(new ArrayList<>(sqs.sendMany(queue, 5)));
+        List<String> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        // Callers keep coming during the 30 s outage: one webhook call a second, SQS messages at 15 s.
+        var callers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        callers.scheduleAtFixedRate(() -> {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/hooks/" + NS + "/restart-web"))
+                        .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 202) accepted.add(r.body());
+                if (sent.incrementAndGet() == 15) messages.addAll(sqs.sendMany(queue, 5));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(60)).until(() -> sent.get() >= 30);
+        callers.shutdown();
+        assertThat(callers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(accepted).as("events accepted while the API was down").hasSizeGreaterThanOrEqualTo(sent.get() / 2);
         assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
         proxy.restore();
 
