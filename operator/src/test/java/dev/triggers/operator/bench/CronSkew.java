@@ -1,11 +1,6 @@
 package dev.triggers.operator.bench;
 
 import dev.triggers.operator.TriggerOperator;
-import dev.triggers.operator.action.FireResult;
-import dev.triggers.operator.config.OperatorConfig;
-import dev.triggers.operator.source.SourceContext;
-import dev.triggers.operator.source.TriggerEvent;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.concurrent.CompletableFuture;
 import dev.triggers.operator.api.v1alpha1.CronSource;
@@ -113,7 +108,7 @@ public final class CronSkew {
                 t.getSpec().setSource(source);
                 t.getMetadata().setCreationTimestamp(Instant.now().toString());
                 int index = i;
-                cron.start(t, new RecordingContext(new ResourceID("cron-" + i, "bench"), clock, () -> {
+                cron.start(t, new dev.triggers.operator.testing.FakeSourceContext(new ResourceID("cron-" + i, "bench"), clock, event -> {
                     handedAt[index] = Duration.between(slot[0], clock.instant()).toNanos();
                     all[0].countDown();
                 }));
@@ -142,31 +137,6 @@ public final class CronSkew {
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("cron-scheduler"))
                 .mapToLong(t -> threads.getThreadCpuTime(t.getId())).sum();
-    }
-
-    /** A source context that records the hand-over and succeeds at once. */
-    record RecordingContext(ResourceID trigger, Clock clock, Runnable onFire) implements SourceContext {
-        @Override
-        public CompletableFuture<FireResult> fire(TriggerEvent event) {
-            onFire.run();
-            return CompletableFuture.completedFuture(FireResult.of(List.of()));
-        }
-
-        @Override
-        public void healthChanged() {}
-
-        @Override
-        public void recordEvent(boolean warning, String reason, String message) {}
-
-        @Override
-        public KubernetesClient client() {
-            return null;
-        }
-
-        @Override
-        public OperatorConfig config() {
-            return OperatorConfig.defaults();
-        }
     }
 
     static long ready(MockCluster cluster, String ns) {

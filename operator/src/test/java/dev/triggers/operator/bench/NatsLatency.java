@@ -1,15 +1,12 @@
 package dev.triggers.operator.bench;
 
 import ch.qos.logback.classic.Level;
-import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.action.RedeployAction;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
-import dev.triggers.operator.source.SourceContext;
-import dev.triggers.operator.source.TriggerEvent;
 import dev.triggers.operator.source.TriggerSource;
 import dev.triggers.operator.source.nats.NatsSourceFactory;
 import dev.triggers.operator.testing.MockCluster;
@@ -90,7 +87,12 @@ public final class NatsLatency {
         for (int i = 0; i < n; i++) {
             NatsSource spec = jetStream ? jetStream(nats.url(), "alone.t" + i, "ALONE", "alone-" + i) : core(nats.url(), "alone.t" + i);
             Trigger trigger = trigger("t" + i, spec);
-            TriggerSource source = factory.start(trigger, new QuietContext(ResourceID.fromResource(trigger), fired));
+            TriggerSource source = factory.start(trigger, new dev.triggers.operator.testing.FakeSourceContext(ResourceID.fromResource(trigger), Clock.systemUTC(), event -> {
+                // Fires succeed at once: measures the source, not the API.
+                long now = System.nanoTime();
+                CompletableFuture<Long> waiting = fired.remove(trigger.getMetadata().getName());
+                if (waiting != null) waiting.complete(now);
+            }));
             source.observe(trigger);
             sources.add(source);
         }
@@ -300,35 +302,4 @@ public final class NatsLatency {
         }
     }
 
-    /** Fires succeed at once: measures the source, not the API. */
-    private record QuietContext(ResourceID trigger, Map<String, CompletableFuture<Long>> fired) implements SourceContext {
-        @Override
-        public CompletableFuture<FireResult> fire(TriggerEvent event) {
-            long now = System.nanoTime();
-            CompletableFuture<Long> waiting = fired.remove(trigger.getName());
-            if (waiting != null) waiting.complete(now);
-            return CompletableFuture.completedFuture(FireResult.of(List.of()));
-        }
-
-        @Override
-        public void healthChanged() {}
-
-        @Override
-        public void recordEvent(boolean warning, String reason, String message) {}
-
-        @Override
-        public KubernetesClient client() {
-            return null;
-        }
-
-        @Override
-        public Clock clock() {
-            return Clock.systemUTC();
-        }
-
-        @Override
-        public OperatorConfig config() {
-            return OperatorConfig.defaults();
-        }
-    }
 }
