@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.TriggerEvent;
@@ -69,10 +70,10 @@ public final class FireExecutor implements AutoCloseable {
         this.redeploy = new RedeployAction(client);
         this.scaleUp = new ScaleUpAction(client);
         this.recorder = new FireRecorder(client, clock);
-        this.workers = Executors.newFixedThreadPool(threads, daemon("fire"));
-        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("fire-cooldown"));
+        this.workers = Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
         this.recorders = new ExecutorService[Math.max(2, threads / 2)];
-        for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(daemon("fire-record-" + i));
+        for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(DaemonThreads.named("fire-record-" + i));
     }
 
     public FireRecorder recorder() {
@@ -284,31 +285,12 @@ public final class FireExecutor implements AutoCloseable {
     public void close() {
         timers.shutdownNow();
         // Finish fires in flight (graceful shutdown), then their records, but do not wait for ever.
-        finish(workers);
-        for (ExecutorService recorder : recorders) finish(recorder);
+        DaemonThreads.shutdownAndWait(workers, Duration.ofSeconds(30));
+        for (ExecutorService recorder : recorders) DaemonThreads.shutdownAndWait(recorder, Duration.ofSeconds(30));
     }
 
     private ExecutorService recorderFor(ResourceID trigger) {
         return recorders[Math.floorMod(trigger.hashCode(), recorders.length)];
-    }
-
-    private static void finish(ExecutorService pool) {
-        pool.shutdown();
-        try {
-            if (!pool.awaitTermination(30, TimeUnit.SECONDS)) pool.shutdownNow();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            pool.shutdownNow();
-        }
-    }
-
-    static java.util.concurrent.ThreadFactory daemon(String prefix) {
-        var counter = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + counter.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     private record Pending(TriggerEvent event, CompletableFuture<FireResult> done) {}

@@ -1,5 +1,6 @@
 package dev.triggers.operator.ops;
 
+import dev.triggers.operator.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -60,11 +61,7 @@ public final class OpsServer implements AutoCloseable {
             throw new UncheckedIOException("could not listen on " + address + " for /metrics, /healthz and /readyz", e);
         }
         // Two threads: a slow scrape never holds up a probe.
-        threads = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "ops-http");
-            t.setDaemon(true);
-            return t;
-        });
+        threads = Executors.newFixedThreadPool(2, DaemonThreads.named("ops-http"));
         server.setExecutor(threads);
         server.createContext("/metrics", get(exchange -> respond(exchange, 200, PROMETHEUS_TEXT, metrics.scrape())));
         server.createContext("/healthz", get(exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "ok\n")));

@@ -1,15 +1,14 @@
 package dev.triggers.operator.source.nats;
 
+import dev.triggers.operator.DaemonThreads;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The NATS connections of the operator: one per (servers, credentials), shared by all Triggers that
@@ -18,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class NatsConnections implements AutoCloseable {
     private final Map<String, SharedConnection> connections = new HashMap<>();
-    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemon("nats-timer"));
-    private final ExecutorService setups = Executors.newFixedThreadPool(2, daemon("nats-setup"));
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, DaemonThreads.named("nats-timer"));
+    private final ExecutorService setups = Executors.newFixedThreadPool(2, DaemonThreads.named("nats-setup"));
 
     /** A lease on the shared connection; the listener hears of its changes until the lease is released. */
     public final class Lease {
@@ -98,14 +97,5 @@ public final class NatsConnections implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static ThreadFactory daemon(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.sqs;
 
+import dev.triggers.operator.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.SqsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -20,10 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,12 +53,12 @@ public final class SqsSourceFactory implements SourceFactory {
         this.metrics = metrics;
         // Threads come and go with the pollers: an operator without SQS Triggers has none.
         this.pollPool = new ThreadPoolExecutor(settings.pollThreads(), settings.pollThreads(), 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemon("sqs-poll"));
+                new LinkedBlockingQueue<>(), DaemonThreads.named("sqs-poll"));
         pollPool.allowCoreThreadTimeOut(true);
         this.ackPool = new ThreadPoolExecutor(settings.ackThreads(), settings.ackThreads(), 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemon("sqs-ack"));
+                new LinkedBlockingQueue<>(), DaemonThreads.named("sqs-ack"));
         ackPool.allowCoreThreadTimeOut(true);
-        this.timers = new ScheduledThreadPoolExecutor(1, daemon("sqs-timer"));
+        this.timers = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("sqs-timer"));
         timers.setRemoveOnCancelPolicy(true);
         Gauge.builder("sqs_pollers", pollers, Set::size).description("Running SQS sources").register(metrics);
         Gauge.builder("sqs_poll_threads", pollPool, ThreadPoolExecutor::getPoolSize).description("Threads long-polling SQS").register(metrics);
@@ -225,15 +224,6 @@ public final class SqsSourceFactory implements SourceFactory {
             problems.add(field + " '" + value + "' is not a URL: " + e.getReason());
             return null;
         }
-    }
-
-    private static ThreadFactory daemon(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** What happened to received messages (for tests and benchmarks; the operator uses metrics). */

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.webhook;
 
+import dev.triggers.operator.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.triggers.operator.action.KubernetesErrors;
@@ -32,7 +33,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,19 +95,10 @@ public final class WebhookServer implements AutoCloseable {
         this.idempotency = new IdempotencyKeys(clock, settings.idempotencyTtl(), settings.idempotencyMaxKeys());
         this.metrics = metrics;
         this.server = HttpServer.create(new InetSocketAddress(settings.bindAddress(), port), 1024);
-        AtomicInteger n = new AtomicInteger();
-        this.threads = Executors.newFixedThreadPool(settings.threads(), r -> {
-            Thread t = new Thread(r, "webhook-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.threads = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("webhook"));
         server.setExecutor(threads);
-        AtomicInteger m = new AtomicInteger();
-        this.lingering = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(256), r -> {
-            Thread t = new Thread(r, "webhook-linger-" + m.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.lingering = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(256),
+                DaemonThreads.named("webhook-linger"));
         server.createContext("/", this::handle);
         server.start();
     }

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.webhook;
 
+import dev.triggers.operator.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.OperatorConfig;
@@ -42,11 +43,7 @@ public final class WebhookSourceFactory implements SourceFactory {
                                  MeterRegistry metrics) throws IOException {
         this.settings = settings;
         this.metrics = metrics;
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "webhook-retry");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("webhook-retry"));
         this.tokens = new WebhookTokens(client, clock, config.watchNamespaces(), this::secretChanged);
         try {
             this.server = new WebhookServer(this, client, clock, config.webhookPort(), config.webhookRateLimitPerMinute(), settings, metrics);
