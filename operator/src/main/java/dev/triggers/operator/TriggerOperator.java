@@ -85,6 +85,7 @@ public final class TriggerOperator implements AutoCloseable {
                     .withGenerationAware(false)
                     // Deletes reach reconcile(): no finalizer, so a Trigger never hangs on a missing operator.
                     .withTriggerReconcilerOnAllEvents(true)
+                    .withOnUpdateFilter(TriggerReconciler::worthReconciling)
                     .withRetry(new GenericRetry().setInitialInterval(1000).setIntervalMultiplier(2).setMaxInterval(60_000).withoutMaxAttempts());
             if (config.watchesAllNamespaces()) c.watchingAllNamespaces();
             else c.settingNamespaces(config.watchNamespaces());

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,9 @@ public final class FireRecorder {
     public static final String REASON_FIRED = "Fired";
     public static final String REASON_FIRE_FAILED = "FireFailed";
     static final int MAX_MESSAGE = 1024;
+    /** The status fields a fire record writes; nobody else writes them. */
+    public static final Set<String> STATUS_FIELDS = Set.of(
+            "lastFiredAt", "fireCount", "coalescedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime");
 
     private final KubernetesClient client;
     private final Clock clock;

@@ -1,5 +1,7 @@
 package dev.triggers.operator.reconciler;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.triggers.operator.action.FireRecorder;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.action.TargetResolver;
@@ -41,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TriggerReconciler implements Reconciler<Trigger> {
     private static final Logger log = LoggerFactory.getLogger(TriggerReconciler.class);
+
+    private static final ObjectMapper STATUS_MAPPER = new ObjectMapper();
 
     private final KubernetesClient client;
     private final OperatorConfig config;
@@ -142,6 +146,27 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
             // The API is likely the problem; JOSDK retries with backoff.
         }
         return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+
+    /**
+     * The update filter: an update that only changed the fire record (the executor's status fields) is
+     * not worth a reconcile, which would read the target again after every fire for nothing.
+     */
+    public static boolean worthReconciling(Trigger newer, Trigger older) {
+        var a = newer.getMetadata();
+        var b = older.getMetadata();
+        return !Objects.equals(a.getGeneration(), b.getGeneration())
+                || !Objects.equals(a.getLabels(), b.getLabels())
+                || !Objects.equals(a.getAnnotations(), b.getAnnotations())
+                || !Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp())
+                || !withoutFireRecord(newer.getStatus()).equals(withoutFireRecord(older.getStatus()));
+    }
+
+    private static Map<?, ?> withoutFireRecord(TriggerStatus status) {
+        if (status == null) return Map.of();
+        Map<?, ?> fields = STATUS_MAPPER.convertValue(status, Map.class);
+        fields.keySet().removeAll(FireRecorder.STATUS_FIELDS);
+        return fields;
     }
 
     /** A message when the target cannot be found or read, else null. */

@@ -41,6 +41,33 @@ class TriggerReconcilerTest {
     }
 
     @Test
+    void aFireRecordAloneDoesNotWakeTheReconcilerButAnythingElseDoes() {
+        Trigger before = Triggers.redeploy(NS, "restart-web", "web");
+        before.getMetadata().setGeneration(1L);
+        before.setStatus(new TriggerStatus());
+        before.getStatus().setStatus(TriggerStatus.READY);
+        Trigger fired = copy(before, t -> {
+            t.getStatus().setFireCount(3L);
+            t.getStatus().setLastFiredAt("2026-11-26T10:00:00Z");
+            t.getStatus().setLastFireResult("restarted Deployment shop/web");
+        });
+        assertThat(TriggerReconciler.worthReconciling(fired, before)).as("only the executor's fire record changed").isFalse();
+        assertThat(TriggerReconciler.worthReconciling(copy(fired, t -> t.getStatus().setStatus(TriggerStatus.ERROR)), before)).isTrue();
+        assertThat(TriggerReconciler.worthReconciling(copy(fired, t -> t.getMetadata().setGeneration(2L)), before)).isTrue();
+        assertThat(TriggerReconciler.worthReconciling(copy(fired, t -> t.getMetadata().setAnnotations(
+                java.util.Map.of(Trigger.ANNOTATION_FIRE_REQUEST, "now"))), before)).isTrue();
+        assertThat(TriggerReconciler.worthReconciling(copy(fired, t -> t.getMetadata().setLabels(java.util.Map.of("team", "a"))), before)).isTrue();
+        assertThat(TriggerReconciler.worthReconciling(copy(fired, t -> t.setStatus(null)), before)).as("status wiped").isTrue();
+    }
+
+    private static Trigger copy(Trigger t, Consumer<Trigger> change) {
+        var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+        Trigger copy = serialization.unmarshal(serialization.asJson(t), Trigger.class);
+        change.accept(copy);
+        return copy;
+    }
+
+    @Test
     void missingTargetIsAnErrorUntilTheDeploymentAppears() {
         start(MockCluster.testConfig());
         cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
