@@ -55,6 +55,13 @@ public final class FireExecutor implements AutoCloseable {
     static final int MAX_ATTEMPTS = 25;
     static final long RETRY_FIRST_DELAY_MS = 500;
     static final long RETRY_MAX_DELAY_MS = 30_000;
+    /**
+     * A Trigger's fire record (status and Event) is written at most this often: the first fire after a
+     * quiet spell at once, later ones folded into one record at the end of the interval. A burst of
+     * fires then costs the API one status patch and one Event a second, not two writes per fire (the
+     * same idea as the Kubernetes event recorder's spam filter).
+     */
+    static final Duration RECORD_INTERVAL = Duration.ofSeconds(1);
 
     /**
      * @param triggers the Trigger as the reconciler last saw it (the spec a fire acts on)
@@ -154,15 +161,8 @@ public final class FireExecutor implements AutoCloseable {
         }
         if (result.retryable() && retry(gate, batch)) return;
         // The fire is done once the target is patched: the record (status, Event) is written off the fire
-        // path, in order per Trigger, so the next event of this Trigger does not wait for it.
-        FireResult recorded = result;
-        recorderFor(gate.trigger).execute(() -> {
-            try {
-                record(gate, batch, recorded);
-            } catch (RuntimeException e) {
-                log.warn("{}: could not record the fire", gate.trigger, e);
-            }
-        });
+        // path, in order per Trigger and throttled, so the next event of this Trigger does not wait for it.
+        queueRecord(gate, new Fired(List.copyOf(batch), result, clock.instant()));
         synchronized (gate) {
             gate.running = false;
             gate.attempts = 0;
@@ -208,49 +208,91 @@ public final class FireExecutor implements AutoCloseable {
         return act(trigger, trigger.getSpec().actionOrDefault(), batch.get(batch.size() - 1).event);
     }
 
-    /** Records the final result of a fire: metrics, the status fire record, an Event and a log line. */
-    private void record(Gate gate, List<Pending> batch, FireResult result) {
+    /** Queues a finished fire for its record; schedules the next write if none is due. */
+    private void queueRecord(Gate gate, Fired fired) {
+        long delay;
+        synchronized (gate) {
+            gate.unrecorded.add(fired);
+            if (gate.recordDue) return;
+            gate.recordDue = true;
+            delay = gate.lastRecord == null ? 0 : Math.max(0, Duration.between(clock.instant(), gate.lastRecord.plus(RECORD_INTERVAL)).toMillis());
+        }
+        Runnable write = () -> recorderFor(gate.trigger).execute(() -> {
+            try {
+                writeRecords(gate);
+            } catch (RuntimeException e) {
+                log.warn("{}: could not record the fire", gate.trigger, e);
+            }
+        });
+        if (delay == 0) write.run();
+        else timers.schedule(write, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Records the fires queued since the last record: metrics and a log line for each, then one status
+     * patch (counts, the newest success and the newest result) and an Event for the newest success and
+     * the newest failure.
+     */
+    private void writeRecords(Gate gate) {
+        List<Fired> fires;
+        synchronized (gate) {
+            fires = new ArrayList<>(gate.unrecorded);
+            gate.unrecorded.clear();
+            gate.recordDue = false;
+            gate.lastRecord = clock.instant();
+        }
         Optional<Trigger> found = triggers.apply(gate.trigger);
-        if (found.isEmpty()) return;
+        if (found.isEmpty() || fires.isEmpty()) return;
         Trigger trigger = found.get();
-        TriggerEvent event = batch.get(batch.size() - 1).event;
         String ns = trigger.getMetadata().getNamespace();
         String name = trigger.getMetadata().getName();
         ActionSpec action = trigger.getSpec().actionOrDefault();
-
-        Duration latency = Duration.between(earliest(batch), clock.instant());
-        String outcome = FireRecorder.outcomeTag(result);
-        // No per-Trigger tag on the histogram: its buckets times thousands of Triggers would cost memory.
-        Timer.builder("trigger_fire_latency").description("Event received to target patched")
-                .tags("namespace", ns, "source", event.source(), "action", action.typeOrDefault(), "outcome", outcome)
-                .publishPercentileHistogram().register(metrics).record(latency);
-        Counter.builder("trigger_fires_total").description("Fires, by outcome")
-                .tags("namespace", ns, "trigger", name, "source", event.source(), "action", action.typeOrDefault(), "outcome", outcome)
-                .register(metrics).increment();
-        if (batch.size() > 1) counter("trigger_events_coalesced_total", gate.trigger, event.source()).increment(batch.size() - 1);
-
-        long coalesced;
+        Fired lastSuccess = null;
+        Fired lastFailure = null;
         long count;
+        long coalesced;
         synchronized (gate) {
             if (gate.fireCount < 0) {
                 gate.fireCount = Optional.ofNullable(trigger.getStatus()).map(s -> s.getFireCount()).orElse(0L);
                 gate.coalescedCount = Optional.ofNullable(trigger.getStatus()).map(s -> s.getCoalescedCount()).orElse(0L);
             }
-            if (result.succeeded()) gate.fireCount++;
-            gate.coalescedCount += batch.size() - 1;
+            for (Fired f : fires) {
+                if (f.result.succeeded()) gate.fireCount++;
+                gate.coalescedCount += f.batch.size() - 1;
+            }
             count = gate.fireCount;
             coalesced = gate.coalescedCount;
         }
-        recorder.recordStatus(trigger, event, result, count, coalesced);
-        String folded = batch.size() > 1 ? " (" + batch.size() + " events coalesced)" : "";
-        if (result.succeeded()) {
-            log.info("{}/{}: fired on {} event {}{}: {}", ns, name, event.source(), event.id(), folded, result.summary());
-            recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED,
-                    "Fired on " + event.source() + " event " + event.id() + folded + ": " + result.summary());
-        } else {
-            log.warn("{}/{}: fire on {} event {} failed{}: {}", ns, name, event.source(), event.id(), folded, result.summary());
-            recorder.recordEvent(trigger, true, FireRecorder.REASON_FIRE_FAILED,
-                    "Fire on " + event.source() + " event " + event.id() + " failed: " + result.summary());
+        for (Fired f : fires) {
+            TriggerEvent event = f.event();
+            String outcome = FireRecorder.outcomeTag(f.result);
+            // No per-Trigger tag on the histogram: its buckets times thousands of Triggers would cost memory.
+            Timer.builder("trigger_fire_latency").description("Event received to target patched")
+                    .tags("namespace", ns, "source", event.source(), "action", action.typeOrDefault(), "outcome", outcome)
+                    .publishPercentileHistogram().register(metrics).record(Duration.between(earliest(f.batch), f.at));
+            Counter.builder("trigger_fires_total").description("Fires, by outcome")
+                    .tags("namespace", ns, "trigger", name, "source", event.source(), "action", action.typeOrDefault(), "outcome", outcome)
+                    .register(metrics).increment();
+            if (f.batch.size() > 1) counter("trigger_events_coalesced_total", gate.trigger, event.source()).increment(f.batch.size() - 1);
+            if (f.result.succeeded()) {
+                log.info("{}/{}: fired on {} event {}{}: {}", ns, name, event.source(), event.id(), f.folded(), f.result.summary());
+                lastSuccess = f;
+            } else {
+                log.warn("{}/{}: fire on {} event {} failed{}: {}", ns, name, event.source(), event.id(), f.folded(), f.result.summary());
+                lastFailure = f;
+            }
+        }
+        Fired newest = fires.get(fires.size() - 1);
+        recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
+                newest.result, count, coalesced);
+        String more = fires.size() > 1 ? " (" + fires.size() + " fires since the last record)" : "";
+        if (lastSuccess != null) {
+            recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on " + lastSuccess.event().source() + " event "
+                    + lastSuccess.event().id() + lastSuccess.folded() + ": " + lastSuccess.result.summary() + more);
+        }
+        if (lastFailure != null) {
+            recorder.recordEvent(trigger, true, FireRecorder.REASON_FIRE_FAILED, "Fire on " + lastFailure.event().source() + " event "
+                    + lastFailure.event().id() + " failed: " + lastFailure.result.summary() + more);
         }
     }
 
@@ -286,6 +328,8 @@ public final class FireExecutor implements AutoCloseable {
         timers.shutdownNow();
         // Finish fires in flight (graceful shutdown), then their records, but do not wait for ever.
         DaemonThreads.shutdownAndWait(workers, Duration.ofSeconds(30));
+        // Records still waiting for their interval are written now, not dropped with the timers.
+        for (Gate gate : gates.values()) recorderFor(gate.trigger).execute(() -> writeRecords(gate));
         for (ExecutorService recorder : recorders) DaemonThreads.shutdownAndWait(recorder, Duration.ofSeconds(30));
     }
 
@@ -294,6 +338,17 @@ public final class FireExecutor implements AutoCloseable {
     }
 
     private record Pending(TriggerEvent event, CompletableFuture<FireResult> done) {}
+
+    /** A finished fire waiting for its record: the events it carried, its result and when it ended. */
+    private record Fired(List<Pending> batch, FireResult result, Instant at) {
+        TriggerEvent event() {
+            return batch.get(batch.size() - 1).event;
+        }
+
+        String folded() {
+            return batch.size() > 1 ? " (" + batch.size() + " events coalesced)" : "";
+        }
+    }
 
     /** Per-Trigger state: guarded by synchronizing on the gate. */
     private static final class Gate {
@@ -305,6 +360,9 @@ public final class FireExecutor implements AutoCloseable {
         long fireCount = -1;
         int attempts;
         long coalescedCount;
+        final List<Fired> unrecorded = new ArrayList<>();
+        boolean recordDue;
+        Instant lastRecord;
 
         Gate(ResourceID trigger) {
             this.trigger = trigger;

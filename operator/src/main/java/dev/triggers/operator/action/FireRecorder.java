@@ -38,15 +38,18 @@ public final class FireRecorder {
         this.clock = clock;
     }
 
-    /** Patches the fire record onto the Trigger's status. */
-    public void recordStatus(Trigger trigger, TriggerEvent event, FireResult result, long fireCount, long coalescedCount) {
+    /**
+     * Patches the fire record onto the Trigger's status: the counts, the newest successful fire (its
+     * event and when it ended; null if none since the last record) and the newest result.
+     */
+    public void recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount) {
         Map<String, Object> status = new LinkedHashMap<>();
-        if (result.succeeded()) {
-            status.put("lastFiredAt", Instant.now(clock).toString());
-            status.put("fireCount", fireCount);
-            status.put("lastEvent", new TriggerStatus.EventRecord(event.source(), event.id(), event.receivedAt().toString(), event.caller()));
-            if (TriggerEvent.MANUAL.equals(event.source())) status.put("lastFireRequest", event.id());
-            if (TriggerEvent.CRON.equals(event.source())) status.put("lastScheduleTime", event.receivedAt().toString());
+        status.put("fireCount", fireCount);
+        if (lastFired != null) {
+            status.put("lastFiredAt", firedAt.toString());
+            status.put("lastEvent", new TriggerStatus.EventRecord(lastFired.source(), lastFired.id(), lastFired.receivedAt().toString(), lastFired.caller()));
+            if (TriggerEvent.MANUAL.equals(lastFired.source())) status.put("lastFireRequest", lastFired.id());
+            if (TriggerEvent.CRON.equals(lastFired.source())) status.put("lastScheduleTime", lastFired.receivedAt().toString());
         }
         status.put("coalescedCount", coalescedCount);
         status.put("lastFireResult", truncate(result.summary()));
@@ -55,8 +58,8 @@ public final class FireRecorder {
                     .subresource("status")
                     .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
         } catch (RuntimeException e) {
-            log.warn("{}/{}: could not record fire of event {} on status: {}", trigger.getMetadata().getNamespace(),
-                    trigger.getMetadata().getName(), event.id(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
+            log.warn("{}/{}: could not record a fire on status: {}", trigger.getMetadata().getNamespace(),
+                    trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.triggers.operator.action;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.triggers.operator.TriggerOperator;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
@@ -12,7 +13,11 @@ import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Clock;
+import dev.triggers.operator.source.TriggerEvent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -23,12 +28,13 @@ import org.junit.jupiter.api.Test;
 class FireTest {
     static final String NS = "shop";
     MockCluster cluster;
+    TriggerOperator operator;
 
     @BeforeEach
     void start() {
         cluster = MockCluster.start();
         cluster.namespace(NS);
-        cluster.startOperator(MockCluster.testConfig(), Clock.systemUTC(), List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
+        operator = cluster.startOperator(MockCluster.testConfig(), Clock.systemUTC(), List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
     }
 
     @AfterEach
@@ -62,6 +68,30 @@ class FireTest {
         requestFire("restart-web", "second");
         await().untilAsserted(() -> assertThat(fireCount("restart-web")).isEqualTo(2L));
         assertThat(cluster.trigger(NS, "restart-web").getStatus().getLastFireRequest()).isEqualTo("second");
+    }
+
+    @Test
+    void aBurstOfFiresIsRecordedOncePerIntervalAndEveryFireIsCounted() throws Exception {
+        cluster.deployment(NS, "web");
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitStatus("restart-web", TriggerStatus.READY);
+        ResourceID id = new ResourceID("restart-web", NS);
+        int fires = 30;
+        long start = System.nanoTime();
+        for (int i = 1; i <= fires; i++) {
+            FireResult result = operator.executor().submit(id, new TriggerEvent(TriggerEvent.WEBHOOK, "burst-" + i, Instant.now()))
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(result.succeeded()).as(result.summary()).isTrue();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(templateAnnotations("web")).containsEntry(RedeployAction.EVENT_ID, "burst-" + fires);
+
+        await().untilAsserted(() -> assertThat(fireCount("restart-web")).isEqualTo((long) fires));
+        assertThat(cluster.trigger(NS, "restart-web").getStatus().getLastEvent().getId()).isEqualTo("burst-" + fires);
+        await().untilAsserted(() -> assertThat(fired("restart-web")).anyMatch(e -> e.getMessage().contains("burst-" + fires)));
+        // One record when the burst starts, then at most one per interval while it lasts.
+        long bound = 2 + (long) Math.ceil(seconds / FireExecutor.RECORD_INTERVAL.toMillis() * 1000);
+        assertThat(fired("restart-web")).as("Fired Events for %d fires in %.1f s", fires, seconds).hasSizeBetween(1, (int) bound);
     }
 
     @Test
@@ -187,6 +217,10 @@ class FireTest {
 
     int replicas(String deployment) {
         return cluster.getDeployment(NS, deployment).getSpec().getReplicas();
+    }
+
+    List<Event> fired(String trigger) {
+        return events(trigger).stream().filter(e -> FireRecorder.REASON_FIRED.equals(e.getReason())).toList();
     }
 
     List<Event> events(String trigger) {
