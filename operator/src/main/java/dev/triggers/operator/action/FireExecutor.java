@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -46,7 +47,7 @@ public final class FireExecutor implements AutoCloseable {
     private final ScaleUpAction scaleUp;
     private final FireRecorder recorder;
     private final MeterRegistry metrics;
-    private final ExecutorService workers;
+    private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
     /** Single-thread executors, a Trigger always on the same one: its records are written in order. */
     private final ExecutorService[] recorders;
@@ -62,6 +63,7 @@ public final class FireExecutor implements AutoCloseable {
      * same idea as the Kubernetes event recorder's spam filter).
      */
     static final Duration RECORD_INTERVAL = Duration.ofSeconds(1);
+    static final Duration RECORD_MAX_DEFERRAL = Duration.ofSeconds(30);
 
     /**
      * @param triggers the Trigger as the reconciler last saw it (the spec a fire acts on)
@@ -77,7 +79,7 @@ public final class FireExecutor implements AutoCloseable {
         this.redeploy = new RedeployAction(client);
         this.scaleUp = new ScaleUpAction(client);
         this.recorder = new FireRecorder(client, clock);
-        this.workers = Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
+        this.workers = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
         this.recorders = new ExecutorService[Math.max(2, threads / 2)];
         for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(DaemonThreads.named("fire-record-" + i));
@@ -217,15 +219,30 @@ public final class FireExecutor implements AutoCloseable {
             gate.recordDue = true;
             delay = gate.lastRecord == null ? 0 : Math.max(0, Duration.between(clock.instant(), gate.lastRecord.plus(RECORD_INTERVAL)).toMillis());
         }
-        Runnable write = () -> recorderFor(gate.trigger).execute(() -> {
-            try {
-                writeRecords(gate);
-            } catch (RuntimeException e) {
-                log.warn("{}: could not record the fire", gate.trigger, e);
+        scheduleRecord(gate, fired.at, delay);
+    }
+
+    /**
+     * Writes the gate's record after the delay, or later while other fires wait for a worker: records
+     * give way to patches (a burst of cron fires on one slot), for at most RECORD_MAX_DEFERRAL.
+     */
+    private void scheduleRecord(Gate gate, Instant firstFired, long delayMillis) {
+        Runnable write = () -> {
+            boolean firesWaiting = !workers.getQueue().isEmpty();
+            if (firesWaiting && clock.instant().isBefore(firstFired.plus(RECORD_MAX_DEFERRAL))) {
+                scheduleRecord(gate, firstFired, RECORD_INTERVAL.toMillis());
+                return;
             }
-        });
-        if (delay == 0) write.run();
-        else timers.schedule(write, delay, TimeUnit.MILLISECONDS);
+            recorderFor(gate.trigger).execute(() -> {
+                try {
+                    writeRecords(gate);
+                } catch (RuntimeException e) {
+                    log.warn("{}: could not record the fire", gate.trigger, e);
+                }
+            });
+        };
+        if (delayMillis == 0) write.run();
+        else timers.schedule(write, delayMillis, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -54,8 +54,8 @@ public final class FireRecorder {
         status.put("coalescedCount", coalescedCount);
         status.put("lastFireResult", truncate(result.summary()));
         try {
-            client.resources(Trigger.class).inNamespace(trigger.getMetadata().getNamespace()).withName(trigger.getMetadata().getName())
-                    .subresource("status")
+            // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
+            client.resources(Trigger.class).resource(trigger).subresource("status")
                     .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
         } catch (RuntimeException e) {
             log.warn("{}/{}: could not record a fire on status: {}", trigger.getMetadata().getNamespace(),

@@ -51,8 +51,8 @@ public final class RedeployAction {
         String patch = client.getKubernetesSerialization().asJson(
                 Map.of("spec", Map.of("template", Map.of("metadata", Map.of("annotations", wanted)))));
         try {
-            client.resources(TargetResolver.KINDS.get(ref.kind())).inNamespace(ref.namespace()).withName(ref.name())
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
+            client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
             return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref);
         } catch (RuntimeException e) {
             return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "patch", ref));

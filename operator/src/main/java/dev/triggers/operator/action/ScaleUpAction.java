@@ -48,7 +48,8 @@ public final class ScaleUpAction {
                     "metadata", Map.of("resourceVersion", workload.getMetadata().getResourceVersion(),
                             "annotations", Map.of(SCALED_BY_EVENT, event.id())),
                     "spec", Map.of("replicas", wanted)));
-            var resource = client.resources(TargetResolver.KINDS.get(ref.kind())).inNamespace(ref.namespace()).withName(ref.name());
+            // Through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
+            var resource = client.resource(workload);
             try {
                 resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
                 String ceiling = wanted == max ? ", now at maxReplicas" : "";

@@ -3,9 +3,7 @@ package dev.triggers.operator.action;
 import dev.triggers.operator.api.v1alpha1.TargetRef;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +12,6 @@ import java.util.stream.Collectors;
 
 /** Finds the live workloads a Trigger's target names. Reads from the API: no cache of all workloads. */
 public final class TargetResolver {
-    static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-            WorkloadRef.DEPLOYMENT, Deployment.class,
-            WorkloadRef.STATEFUL_SET, StatefulSet.class,
-            WorkloadRef.DAEMON_SET, DaemonSet.class);
-
     private final KubernetesClient client;
 
     public TargetResolver(KubernetesClient client) {

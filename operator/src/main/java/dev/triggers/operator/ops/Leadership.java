@@ -108,7 +108,7 @@ public final class Leadership {
             // resourceVersion makes this a conditional write: if another replica took the Lease meanwhile, 409.
             String patch = "{\"metadata\":{\"resourceVersion\":\"" + lease.getMetadata().getResourceVersion() + "\"},"
                     + "\"spec\":{\"holderIdentity\":null,\"leaseDurationSeconds\":1,\"renewTime\":\"" + now + "\"}}";
-            client.leases().inNamespace(leaseNamespace).withName(leaseName).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            client.leases().resource(lease).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
             log.info("{} released the leader Lease {}/{}", identity, leaseNamespace, leaseName);
         } catch (KubernetesClientException e) {
             // Not fatal: the standby takes over when the Lease expires.

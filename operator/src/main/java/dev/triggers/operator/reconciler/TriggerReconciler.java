@@ -26,12 +26,14 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
     private final TargetResolver targets;
     private final Clock clock;
     private final SourceErrorCounter sourceErrors;
+    private final Map<ResourceID, TargetCheck> targetChecks = new ConcurrentHashMap<>();
     private final SimpleInboundEventSource<Trigger> reconcileRequests = new SimpleInboundEventSource<>("reconcile-requests");
 
     public TriggerReconciler(KubernetesClient client, OperatorConfig config, SourceRegistry sources, Clock clock,
@@ -76,6 +79,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         if (context.isPrimaryResourceDeleted()) {
             sources.forget(id);
             sourceErrors.forget(id);
+            targetChecks.remove(id);
             log.info("{}: deleted, its source is stopped", id);
             return UpdateControl.noUpdate();
         }
@@ -107,7 +111,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         }
 
         // Observe the target and reconcile the source
-        String targetProblem = checkTarget(trigger);
+        String targetProblem = checkTarget(id, trigger);
         SourceRegistry.Running running = sources.ensure(trigger);
         for (TriggerSource s : running.all()) s.observe(trigger);
         SourceHealth health = running.source().health();
@@ -169,14 +173,29 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         return fields;
     }
 
-    /** A message when the target cannot be found or read, else null. */
-    private String checkTarget(Trigger trigger) {
+    /**
+     * A message when the target cannot be found or read, else null. A target found for this generation
+     * within the recheck interval is not read again: a source's own status change (a cron Trigger's
+     * next slot after each fire) would otherwise cost a read of the target every time.
+     */
+    private String checkTarget(ResourceID id, Trigger trigger) {
+        long generation = generation(trigger);
+        TargetCheck last = targetChecks.get(id);
+        Instant now = clock.instant();
+        if (last != null && last.generation == generation && now.isBefore(last.at.plus(config.recheckInterval()))) return null;
+        String problem;
         try {
-            return targets.resolve(trigger).isEmpty() ? TargetResolver.notFoundMessage(trigger) : null;
+            problem = targets.resolve(trigger).isEmpty() ? TargetResolver.notFoundMessage(trigger) : null;
         } catch (RuntimeException e) {
-            return KubernetesErrors.describe(e, "read", TargetResolver.describe(trigger));
+            problem = KubernetesErrors.describe(e, "read", TargetResolver.describe(trigger));
         }
+        if (problem == null) targetChecks.put(id, new TargetCheck(generation, now));
+        else targetChecks.remove(id);
+        return problem;
     }
+
+    /** When the target of a generation was last found. */
+    private record TargetCheck(long generation, Instant at) {}
 
     /** source.type is immutable (a CEL rule on real API servers); the label remembers the first type. */
     private static String sourceTypeChange(Trigger trigger) {
@@ -202,8 +221,8 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         if (!Objects.equals(targetLabel, current.get(Trigger.LABEL_TARGET))) wanted.put(Trigger.LABEL_TARGET, targetLabel);
         if (wanted.isEmpty()) return;
         String patch = client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("labels", wanted)));
-        client.resources(Trigger.class).inNamespace(trigger.getMetadata().getNamespace()).withName(trigger.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
+        client.resources(Trigger.class).resource(trigger).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
 
     /** Writes the reconciler's own status fields with a merge patch, only when one of them changed. */
@@ -234,8 +253,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
             log.info("{}/{}: {}", trigger.getMetadata().getNamespace(), trigger.getMetadata().getName(), state);
         }
         owned.put("conditions", conditions);
-        var status = client.resources(Trigger.class).inNamespace(trigger.getMetadata().getNamespace())
-                .withName(trigger.getMetadata().getName()).subresource("status");
+        var status = client.resources(Trigger.class).resource(trigger).subresource("status");
         if (current.getStatus() == null) {
             // First write: a merge patch creates the status object (a JSON Patch cannot add below a missing one).
             status.patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", owned)));

@@ -71,7 +71,7 @@ final class BenchEnv implements AutoCloseable {
         all.putIfAbsent("WEBHOOK_BASE_URL", "http://127.0.0.1:" + webhookPort);
         all.putIfAbsent("WEBHOOK_RATE_LIMIT_PER_MINUTE", "100000000");
         all.putIfAbsent("RECHECK_SECONDS", "5");
-        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator.log"), "1g");
+        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator.log"), "384m");
         return operator;
     }
 
