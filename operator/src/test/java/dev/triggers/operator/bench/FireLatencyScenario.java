@@ -1,8 +1,5 @@
 package dev.triggers.operator.bench;
 
-import dev.triggers.operator.action.RedeployAction;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,10 +25,8 @@ final class FireLatencyScenario implements Benchmarks.Scenario {
             List<Long> baseline = new ArrayList<>();
             for (int i = 0; i < fires + 50; i++) {
                 String id = "raw-" + i;
-                String patch = client.getKubernetesSerialization().asJson(Map.of("spec", Map.of("template", Map.of("metadata",
-                        Map.of("annotations", Map.of(RedeployAction.EVENT_ID, id, RedeployAction.RESTARTED_AT, java.time.Instant.now().toString()))))));
                 long t0 = System.nanoTime();
-                client.apps().deployments().inNamespace(NS).withName("baseline").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                BenchFixtures.rawRedeploy(client, NS, "baseline", id);
                 long seen = watch.seen(id).get(30, TimeUnit.SECONDS);
                 if (i >= 50) baseline.add(seen - t0);
             }
