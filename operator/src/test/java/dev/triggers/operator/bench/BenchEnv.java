@@ -21,7 +21,8 @@ import java.util.logging.Logger;
 final class BenchEnv implements AutoCloseable {
     private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
-    record Options(int size, int fires, int seconds) {}
+    /** size: Triggers (scale, cron); fires: latency samples; seconds: load duration (ingest, soak); messages: the SQS backlog. */
+    record Options(int size, int fires, int seconds, int messages) {}
 
     final Options options;
     final MockCluster cluster;

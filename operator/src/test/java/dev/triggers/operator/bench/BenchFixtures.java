@@ -2,20 +2,27 @@ package dev.triggers.operator.bench;
 
 import dev.triggers.operator.action.RedeployAction;
 import dev.triggers.operator.api.v1alpha1.CronSource;
+import dev.triggers.operator.api.v1alpha1.SecretRef;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.api.v1alpha1.SqsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.sqs.ElasticMq;
 import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +60,36 @@ final class BenchFixtures {
         source.setCron(new CronSource(schedule, "UTC"));
         t.getSpec().setSource(source);
         return t;
+    }
+
+    /** The Secret "sqs" that {@link #sqsTrigger} Triggers read their (ElasticMQ: any) credentials from. */
+    static void sqsCredentials(KubernetesClient client, String ns) {
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("sqs").withNamespace(ns).endMetadata()
+                .withStringData(Map.of("accessKeyId", "AKIDBENCH", "secretAccessKey", "bench")).build()).create();
+    }
+
+    static Trigger sqsTrigger(String ns, String name, String deployment, int cooldown, String queueUrl, String endpoint, int waitSeconds) {
+        Trigger t = webhookTrigger(ns, name, deployment, cooldown);
+        SourceSpec source = new SourceSpec(SourceSpec.SQS);
+        SqsSource spec = new SqsSource();
+        spec.setQueueUrl(queueUrl);
+        spec.setRegion(ElasticMq.REGION);
+        spec.setEndpoint(endpoint);
+        spec.setCredentialsSecretRef(new SecretRef("sqs"));
+        spec.setWaitTimeSeconds(waitSeconds);
+        source.setSqs(spec);
+        t.getSpec().setSource(source);
+        return t;
+    }
+
+    /**
+     * The baseline's redeploy: one merge PATCH of the annotations the operator writes, by a plain client,
+     * through the Deployment in hand (fabric8's withName(..).patch(..) would GET it first: two requests).
+     */
+    static void rawRedeploy(KubernetesClient client, Deployment deployment, String eventId) {
+        String patch = client.getKubernetesSerialization().asJson(Map.of("spec", Map.of("template", Map.of("metadata",
+                Map.of("annotations", Map.of(RedeployAction.EVENT_ID, eventId, RedeployAction.RESTARTED_AT, Instant.now().toString()))))));
+        client.resource(deployment).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
 
     /**

@@ -23,13 +23,14 @@ public final class Benchmarks {
     static {
         SCENARIOS.put("latency", new FireLatencyScenario());
         SCENARIOS.put("ingest", new WebhookIngestScenario());
+        SCENARIOS.put("sqs", new SqsScenario());
         SCENARIOS.put("cron", new CronSkewScenario());
         SCENARIOS.put("scale", new ScaleScenario());
         SCENARIOS.put("soak", new SoakScenario());
     }
 
     /** What "all" runs: the soak is a command of its own. */
-    static final List<String> DEFAULT = List.of("latency", "ingest", "cron", "scale");
+    static final List<String> DEFAULT = List.of("latency", "ingest", "sqs", "cron", "scale");
 
     private Benchmarks() {}
 
@@ -40,13 +41,15 @@ public final class Benchmarks {
         BenchEnv.Options options = new BenchEnv.Options(
                 Integer.parseInt(opts.getOrDefault("size", "5000")),
                 Integer.parseInt(opts.getOrDefault("fires", "1000")),
-                Integer.parseInt(opts.getOrDefault("seconds", "20")));
+                Integer.parseInt(opts.getOrDefault("seconds", "20")),
+                Integer.parseInt(opts.getOrDefault("messages", "10000")));
         Report report = new Report();
         System.out.printf("trigger-operator benchmarks: %s, %s%n", names, options);
         for (String name : names) {
             Scenario scenario = SCENARIOS.get(name.trim());
             if (scenario == null) throw new IllegalArgumentException("unknown scenario " + name + "; known: " + SCENARIOS.keySet());
             System.out.println("== " + name);
+            long start = System.nanoTime();
             try (BenchEnv env = BenchEnv.start(options)) {
                 scenario.run(env, report);
             } catch (Exception e) {
@@ -54,6 +57,7 @@ public final class Benchmarks {
                 e.printStackTrace(System.out);
                 report.add(name, "FAILED: " + e.getClass().getSimpleName(), Double.NaN, "", String.valueOf(e.getMessage()));
             }
+            System.out.printf("== %s took %.0f s%n", name, (System.nanoTime() - start) / 1e9);
         }
         report.print();
         report.write(Path.of(opts.getOrDefault("out", "target/bench-results.json")));

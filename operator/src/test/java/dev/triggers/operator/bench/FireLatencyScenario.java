@@ -1,8 +1,6 @@
 package dev.triggers.operator.bench;
 
-import dev.triggers.operator.action.RedeployAction;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,14 +65,13 @@ final class FireLatencyScenario implements Benchmarks.Scenario {
     /** A plain fabric8 client patches the same annotations (after a GET if asked), one at a time. */
     private static Stats rawPatches(BenchEnv env, BenchFixtures.TemplateWatch watch, int fires, boolean readFirst) throws Exception {
         var deployment = env.client.apps().deployments().inNamespace(NS).withName("baseline");
+        Deployment inHand = deployment.get();
         List<Long> samples = new ArrayList<>();
         for (int i = 0; i < fires + WARMUP; i++) {
             String id = (readFirst ? "read-" : "raw-") + i;
-            String patch = env.client.getKubernetesSerialization().asJson(Map.of("spec", Map.of("template", Map.of("metadata",
-                    Map.of("annotations", Map.of(RedeployAction.EVENT_ID, id, RedeployAction.RESTARTED_AT, java.time.Instant.now().toString()))))));
             long t0 = System.nanoTime();
-            if (readFirst && deployment.get() == null) throw new IllegalStateException("baseline Deployment is gone");
-            deployment.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            Deployment target = readFirst ? deployment.get() : inHand;
+            BenchFixtures.rawRedeploy(env.client, target, id);
             long seen = watch.seen(id).get(30, TimeUnit.SECONDS);
             if (i >= WARMUP) samples.add(seen - t0);
         }

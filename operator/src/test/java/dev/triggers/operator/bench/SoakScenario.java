@@ -1,11 +1,7 @@
 package dev.triggers.operator.bench;
 
-import dev.triggers.operator.api.v1alpha1.SecretRef;
-import dev.triggers.operator.api.v1alpha1.SourceSpec;
-import dev.triggers.operator.api.v1alpha1.SqsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.sqs.ElasticMq;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
@@ -33,14 +29,13 @@ final class SoakScenario implements Benchmarks.Scenario {
         var client = env.client;
         BenchFixtures.namespace(client, NS);
         for (int i = 0; i < DEPLOYMENTS; i++) BenchFixtures.deployment(client, NS, "app-" + i);
-        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("sqs").withNamespace(NS).endMetadata()
-                .withStringData(Map.of("accessKeyId", "AKIDSOAK", "secretAccessKey", "soak")).build()).create();
+        BenchFixtures.sqsCredentials(client, NS);
         try (ElasticMq sqs = ElasticMq.start()) {
             String[] queues = new String[SQS_TRIGGERS];
             for (int i = 0; i < SQS_TRIGGERS; i++) queues[i] = sqs.createQueue("soak-" + i, 30);
             OperatorProcess operator = env.startOperator(Map.of("SQS_POLL_THREADS", "32"));
             for (int i = 0; i < WEBHOOK_TRIGGERS; i++) client.resource(BenchFixtures.webhookTrigger(NS, "hook-" + i, "app-" + (i % DEPLOYMENTS), 2)).create();
-            for (int i = 0; i < SQS_TRIGGERS; i++) client.resource(sqsTrigger("queue-" + i, "app-" + (i % DEPLOYMENTS), queues[i], sqs.endpoint())).create();
+            for (int i = 0; i < SQS_TRIGGERS; i++) client.resource(BenchFixtures.sqsTrigger(NS, "queue-" + i, "app-" + (i % DEPLOYMENTS), 2, queues[i], sqs.endpoint(), 2)).create();
             BenchFixtures.awaitAll(client, WEBHOOK_TRIGGERS + SQS_TRIGGERS, BenchFixtures::ready, Duration.ofMinutes(3));
             double rssStart = operator.rssMiB();
             String[] tokens = new String[WEBHOOK_TRIGGERS];
@@ -110,20 +105,6 @@ final class SoakScenario implements Benchmarks.Scenario {
             report.add("soak", "operator RSS at start", rssStart, "MiB", "");
             report.add("soak", "operator RSS at end", operator.rssMiB(), "MiB", "");
         }
-    }
-
-    static Trigger sqsTrigger(String name, String deployment, String queueUrl, String endpoint) {
-        Trigger t = BenchFixtures.webhookTrigger(NS, name, deployment, 2);
-        SourceSpec source = new SourceSpec(SourceSpec.SQS);
-        SqsSource spec = new SqsSource();
-        spec.setQueueUrl(queueUrl);
-        spec.setRegion(ElasticMq.REGION);
-        spec.setEndpoint(endpoint);
-        spec.setCredentialsSecretRef(new SecretRef("sqs"));
-        spec.setWaitTimeSeconds(2);
-        source.setSqs(spec);
-        t.getSpec().setSource(source);
-        return t;
     }
 
     private static long nz(Long v) {
