@@ -25,12 +25,7 @@ final class CronSkewScenario implements Benchmarks.Scenario {
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 var deployment = env.client.apps().deployments().inNamespace(NS).withName("app-" + i);
-                pool.execute(() -> {
-                    deployment.get();
-                    deployment.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-                            "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"" + dev.triggers.operator.action.RedeployAction.EVENT_ID
-                                    + "\":\"" + id + "\"}}}}}");
-                });
+                pool.execute(() -> BenchFixtures.rawRedeploy(env.client, deployment.get(), id));
             }
             pool.shutdown();
             if (counter.await(Duration.ofMinutes(3)) < n) throw new IllegalStateException("the baseline burst did not finish in 3 minutes");
