@@ -22,6 +22,9 @@ final class BenchEnv implements AutoCloseable {
     private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
     /** size: Triggers (scale, cron); fires: latency samples; seconds: load duration (ingest, soak); messages: the SQS backlog. */
+    /** The Helm chart's default memory limit of the operator container. */
+    static final String CHART_MEMORY_LIMIT = "512m";
+
     record Options(int size, int fires, int seconds, int messages) {}
 
     final Options options;
@@ -72,7 +75,7 @@ final class BenchEnv implements AutoCloseable {
         all.putIfAbsent("WEBHOOK_BASE_URL", "http://127.0.0.1:" + webhookPort);
         all.putIfAbsent("WEBHOOK_RATE_LIMIT_PER_MINUTE", "100000000");
         all.putIfAbsent("RECHECK_SECONDS", "5");
-        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator.log"), "384m");
+        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator.log"), CHART_MEMORY_LIMIT);
         return operator;
     }
 

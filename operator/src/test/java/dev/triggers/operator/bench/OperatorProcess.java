@@ -19,12 +19,13 @@ public final class OperatorProcess implements AutoCloseable {
         this.process = process;
     }
 
-    public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log, String heap) throws IOException {
+    public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log, String memoryLimit) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // As the chart runs it: the heap is 75% of the 512 MiB memory limit, and in a container
-                // that small the JVM picks the serial collector.
-                "-Xmx" + heap, "-XX:+UseSerialGC",
+                // As the chart runs it: the JVM sizes itself for a container with that memory limit (heap
+                // 75% of it, small initial heap) and picks the serial collector there (below ~1.8 GiB),
+                // which MaxRAM alone does not make it do on this bigger machine.
+                "-XX:MaxRAM=" + memoryLimit, "-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"),
                 "-Dlogback.configurationFile=logback.xml",
                 "dev.triggers.operator.Main"));
@@ -52,9 +53,14 @@ public final class OperatorProcess implements AutoCloseable {
     public double heapAfterGcMiB() throws IOException, InterruptedException {
         jcmd("GC.run");
         String info = jcmd("GC.heap_info");
-        // "garbage-first heap   total 262144K, used 51234K [..."
-        var m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
-        return m.find() ? Long.parseLong(m.group(1)) / 1024.0 : Double.NaN;
+        // Serial: "def new generation total 4928K, used 1234K" and "tenured generation ... used 51234K";
+        // G1: "garbage-first heap total 262144K, used 51234K". Metaspace's "used" is not heap.
+        double usedKiB = 0;
+        for (String line : info.lines().takeWhile(l -> !l.trim().startsWith("Metaspace")).toList()) {
+            var m = java.util.regex.Pattern.compile("(generation|heap)\\s+total \\d+K, used (\\d+)K").matcher(line);
+            if (m.find()) usedKiB += Long.parseLong(m.group(2));
+        }
+        return usedKiB > 0 ? usedKiB / 1024.0 : Double.NaN;
     }
 
     private String jcmd(String command) throws IOException, InterruptedException {
