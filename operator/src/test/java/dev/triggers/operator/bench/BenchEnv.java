@@ -21,7 +21,21 @@ import java.util.logging.Logger;
 final class BenchEnv implements AutoCloseable {
     private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
-    record Options(int size, int fires, int seconds) {}
+    /**
+     * @param jfr record the operator's JVM with JFR (--jfr, or BENCH_JFR=1); scenarios that support it dump
+     *     their measured window to target/bench/*.jfr and print its hot methods
+     * @param raw every --option given, for options of one scenario
+     */
+    record Options(int size, int fires, int seconds, boolean jfr, Map<String, String> raw) {
+        String option(String name, String fallback) {
+            return raw.getOrDefault(name, fallback);
+        }
+
+        @Override
+        public String toString() {
+            return "size=" + size + ", fires=" + fires + ", seconds=" + seconds + (jfr ? ", jfr" : "");
+        }
+    }
 
     final Options options;
     final MockCluster cluster;
@@ -71,7 +85,7 @@ final class BenchEnv implements AutoCloseable {
         all.putIfAbsent("WEBHOOK_BASE_URL", "http://127.0.0.1:" + webhookPort);
         all.putIfAbsent("WEBHOOK_RATE_LIMIT_PER_MINUTE", "100000000");
         all.putIfAbsent("RECHECK_SECONDS", "5");
-        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator.log"), "1g");
+        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator.log"), "1g", options.jfr());
         return operator;
     }
 
