@@ -20,6 +20,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -60,6 +62,15 @@ public final class WebhookServer implements AutoCloseable {
         // Request timeout, TCP_NODELAY, and no waiting for the unread rest of a body: see JdkHttpServers.
         JdkHttpServers.configure();
     }
+
+    /** Event ids: a SecureRandom per request thread (see {@link #newEventId()}). */
+    private static final ThreadLocal<SecureRandom> EVENT_IDS = ThreadLocal.withInitial(() -> {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("DRBG is part of every JDK since 9", e);
+        }
+    });
 
     /** Client addresses whose refused calls are counted: past that, idle ones are forgotten first. */
     static final int MAX_CLIENTS = 10_000;
@@ -204,7 +215,7 @@ public final class WebhookServer implements AutoCloseable {
             return send(ex, 400, json("{\"error\":\"Idempotency-Key must be 1 to " + IdempotencyKeys.MAX_KEY_LENGTH + " characters\"}"));
         }
         String triggerKey = namespace + "/" + name;
-        String eventId = UUID.randomUUID().toString();
+        String eventId = newEventId();
         if (key != null) {
             Optional<String> first = idempotency.reserve(triggerKey, key, eventId);
             if (first.isPresent()) {
@@ -297,6 +308,22 @@ public final class WebhookServer implements AutoCloseable {
         } catch (NumberFormatException e) {
             return Long.MAX_VALUE;
         }
+    }
+
+    /**
+     * A random (version 4) UUID, from a SecureRandom of the request thread's own: UUID.randomUUID() draws
+     * from one SecureRandom for the whole JVM (NativePRNG, behind a lock), which the request threads queued on.
+     */
+    static String newEventId() {
+        byte[] b = new byte[16];
+        EVENT_IDS.get().nextBytes(b);
+        b[6] = (byte) ((b[6] & 0x0f) | 0x40); // version 4
+        b[8] = (byte) ((b[8] & 0x3f) | 0x80); // IETF variant
+        long msb = 0;
+        long lsb = 0;
+        for (int i = 0; i < 8; i++) msb = (msb << 8) | (b[i] & 0xff);
+        for (int i = 8; i < 16; i++) lsb = (lsb << 8) | (b[i] & 0xff);
+        return new UUID(msb, lsb).toString();
     }
 
     /** Reads and discards the body; false as soon as it is longer than {@code limit} (chunked bodies too). */
