@@ -71,6 +71,8 @@ public final class WebhookServer implements AutoCloseable {
             throw new IllegalStateException("DRBG is part of every JDK since 9", e);
         }
     });
+    /** The request threads' buffer for reading bodies away (a fixed pool: one buffer per thread, not per call). */
+    private static final ThreadLocal<byte[]> DRAIN_BUFFER = ThreadLocal.withInitial(() -> new byte[8192]);
 
     /** Client addresses whose refused calls are counted: past that, idle ones are forgotten first. */
     static final int MAX_CLIENTS = 10_000;
@@ -87,6 +89,8 @@ public final class WebhookServer implements AutoCloseable {
     private final int failedCallsPerMinute;
     private final IdempotencyKeys idempotency;
     private final MeterRegistry metrics;
+    /** trigger_webhook_requests_total by response code: looked up once per code, not built and registered per call. */
+    private final Map<Integer, Counter> requestsByCode = new ConcurrentHashMap<>();
     private final HttpServer server;
     private final ExecutorService threads;
     private final ThreadPoolExecutor lingering;
@@ -131,8 +135,8 @@ public final class WebhookServer implements AutoCloseable {
             ex.close();
             code = 0;
         }
-        Counter.builder("trigger_webhook_requests_total").description("Webhook calls, by response code")
-                .tag("code", String.valueOf(code)).register(metrics).increment();
+        requestsByCode.computeIfAbsent(code, c -> Counter.builder("trigger_webhook_requests_total")
+                .description("Webhook calls, by response code").tag("code", String.valueOf(c)).register(metrics)).increment();
     }
 
     /**
@@ -235,7 +239,7 @@ public final class WebhookServer implements AutoCloseable {
         TriggerEvent event = new TriggerEvent(TriggerEvent.WEBHOOK, eventId, clock.instant(), caller);
         if (local.isPresent()) {
             local.get().accept(event);
-            log.debug("{}/{}: accepted webhook event {} from {}", namespace, name, eventId, caller);
+            if (log.isDebugEnabled()) log.debug("{}/{}: accepted webhook event {} from {}", namespace, name, eventId, caller);
         } else {
             try {
                 forward(namespace, name, eventId);
@@ -328,7 +332,7 @@ public final class WebhookServer implements AutoCloseable {
 
     /** Reads and discards the body; false as soon as it is longer than {@code limit} (chunked bodies too). */
     private static boolean drain(InputStream in, int limit) throws IOException {
-        byte[] buffer = new byte[8192];
+        byte[] buffer = DRAIN_BUFFER.get();
         long total = 0;
         int n;
         while ((n = in.read(buffer)) != -1) {
