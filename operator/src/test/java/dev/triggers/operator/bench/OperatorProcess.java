@@ -95,6 +95,12 @@ public final class OperatorProcess implements AutoCloseable {
                     userTicks / 100.0, systemTicks / 100.0, voluntarySwitches, involuntarySwitches);
         }
 
+        /** Ticks of the JIT compiler threads (C1 and C2). */
+        long compilerTicks() {
+            return ticksByThread.entrySet().stream().filter(e -> e.getKey().matches("C[12] CompilerThre.*"))
+                    .mapToLong(Map.Entry::getValue).sum();
+        }
+
         /** The thread groups that used the most CPU, as "name 1.23 s". */
         String topThreads(int n) {
             Map<String, Long> groups = new java.util.HashMap<>();

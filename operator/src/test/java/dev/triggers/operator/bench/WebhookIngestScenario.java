@@ -36,8 +36,10 @@ import java.util.regex.Pattern;
  * <p>Load generator: {@code wrk} (Debian package wrk) when it is on PATH, else the JDK HttpClient in the
  * benchmark's JVM (a heavier client, which takes a good part of two cores itself). Options:
  * {@code --load wrk|jdk} (default: wrk if found), {@code --connections 32}, {@code --wrk-threads 2},
- * {@code --warmup 5} (seconds of the same load before each measured run, so that both JVMs are past most of
- * their JIT compilation; its accepted calls count for accounting only),
+ * {@code --warmup 30} (at most that many seconds of the same load before each measured run, in slices of
+ * {@value #WARMUP_SLICE} s, until the JVM's JIT compiler threads were nearly idle during the last slice: on two
+ * busy cores the operator's request path is otherwise still C1 code, and its compilation on the same cores,
+ * well into a short window; its accepted calls count for accounting only),
  * and {@code --jfr}: the operator's JVM is recorded (target/bench/ingest.jfr) and the hot methods of its
  * measured window printed; sampling costs the operator a little throughput in that run.
  */
@@ -71,7 +73,7 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
     public void run(BenchEnv env, Report report) throws Exception {
         var client = env.client;
         int seconds = env.options.seconds();
-        int warmup = Integer.parseInt(env.options.option("warmup", "5"));
+        int warmup = Integer.parseInt(env.options.option("warmup", "30"));
         Generator generator = generator(env.options, env.workDir);
         System.out.println("  load generator: " + generator.describe());
         report.add("ingest", "load generator: " + generator.describe(), Integer.parseInt(env.options.option("connections", "32")), "connections", "");
@@ -91,7 +93,7 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         try (OperatorProcess base = OperatorProcess.startMain(BaselineHttpServer.class.getName(), List.of(Integer.toString(basePort)),
                 Map.of(), env.workDir.resolve("baseline.log"), "1g", false)) {
             awaitListening(basePort, base);
-            if (warmup > 0) generator.run(basePort, tokens, warmup);
+            warmUp(generator, basePort, tokens, base, warmup, "baseline");
             Duration cpu0 = base.cpu();
             OperatorProcess.Usage usage0 = base.usage();
             baseline = generator.run(basePort, tokens, seconds);
@@ -100,7 +102,7 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
             System.out.println("  baseline JVM during the load: " + used + "\n    by thread: " + used.topThreads(8));
         }
 
-        long warmAccepted = warmup > 0 ? generator.run(env.webhookPort, tokens, warmup).count(202) : 0;
+        long warmAccepted = warmUp(generator, env.webhookPort, tokens, env.operator, warmup, "operator");
         Instant loadStart = Instant.now();
         Duration cpu0 = env.operator.cpu();
         OperatorProcess.Usage usage0 = env.operator.usage();
@@ -151,6 +153,27 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         report.add("ingest", "accepted events not accounted for", accepted - Math.min(accepted, accounted), "events", "0");
         // wrk stops with requests in flight: the server accepted them, wrk did not count their answers.
         report.add("ingest", "accounted beyond accepted (in flight at the end, or retried)", Math.max(0, accounted - accepted), "events", "");
+    }
+
+    static final int WARMUP_SLICE = 2;
+    /** The JIT is taken as settled when its compiler threads used less than this share of one core in a slice. */
+    static final double JIT_SETTLED = 0.10;
+
+    /** Load in slices until the JVM's JIT compiler threads are nearly idle, or maxSeconds; returns the 202s. */
+    static long warmUp(Generator generator, int port, String[] tokens, OperatorProcess jvm, int maxSeconds, String who) throws Exception {
+        long accepted = 0;
+        int seconds = 0;
+        double jit = Double.NaN;
+        while (seconds < maxSeconds) {
+            OperatorProcess.Usage before = jvm.usage();
+            accepted += generator.run(port, tokens, WARMUP_SLICE).count(202);
+            seconds += WARMUP_SLICE;
+            jit = jvm.usage().minus(before).compilerTicks() / 100.0 / WARMUP_SLICE;
+            if (jit < JIT_SETTLED) break;
+        }
+        System.out.printf("  %s warm-up: %d s of load, JIT compiler threads at %.0f%% of a core in the last %d s%s%n", who, seconds,
+                100 * jit, WARMUP_SLICE, jit < JIT_SETTLED || Double.isNaN(jit) ? "" : " (not settled: the measured window includes compilation)");
+        return accepted;
     }
 
     static Generator generator(BenchEnv.Options options, Path workDir) {
