@@ -49,7 +49,8 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
     static final String BODY = "{\"push_data\":{\"tag\":\"latest\"}}";
 
     /** One measured run of a load generator: duration, answers by status code, transport errors, latency. */
-    record Load(double seconds, Map<Integer, Long> codes, long errors, double p50, double p90, double p99) {
+    /** @param generatorCpu CPU time of the load generator's own process (wrk), or null when it runs in this JVM */
+    record Load(double seconds, Map<Integer, Long> codes, long errors, double p50, double p90, double p99, Duration generatorCpu) {
         long count(int code) {
             return codes.getOrDefault(code, 0L);
         }
@@ -66,7 +67,8 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
     interface Generator {
         String describe();
 
-        Load run(int port, String[] tokens, int seconds) throws Exception;
+        /** @param echo print the generator's own output */
+        Load run(int port, String[] tokens, int seconds, boolean echo) throws Exception;
     }
 
     @Override
@@ -90,26 +92,33 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         int basePort = BenchEnv.freePort();
         Load baseline;
         Duration baseCpu;
+        MachineCpu baseMachine;
         try (OperatorProcess base = OperatorProcess.startMain(BaselineHttpServer.class.getName(), List.of(Integer.toString(basePort)),
                 Map.of(), env.workDir.resolve("baseline.log"), "1g", false)) {
             awaitListening(basePort, base);
             warmUp(generator, basePort, tokens, base, warmup, "baseline");
             Duration cpu0 = base.cpu();
             OperatorProcess.Usage usage0 = base.usage();
-            baseline = generator.run(basePort, tokens, seconds);
+            MachineCpu machine0 = MachineCpu.now();
+            baseline = generator.run(basePort, tokens, seconds, true);
+            baseMachine = MachineCpu.now().minus(machine0);
             baseCpu = base.cpu().minus(cpu0);
             OperatorProcess.Usage used = base.usage().minus(usage0);
             System.out.println("  baseline JVM during the load: " + used + "\n    by thread: " + used.topThreads(8));
+            System.out.println("  " + baseMachine.describe(baseCpu, baseline, "baseline"));
         }
 
         long warmAccepted = warmUp(generator, env.webhookPort, tokens, env.operator, warmup, "operator");
         Instant loadStart = Instant.now();
         Duration cpu0 = env.operator.cpu();
         OperatorProcess.Usage usage0 = env.operator.usage();
-        Load load = generator.run(env.webhookPort, tokens, seconds);
+        MachineCpu machine0 = MachineCpu.now();
+        Load load = generator.run(env.webhookPort, tokens, seconds, true);
+        MachineCpu machine = MachineCpu.now().minus(machine0);
         Duration operatorCpu = env.operator.cpu().minus(cpu0);
         OperatorProcess.Usage used = env.operator.usage().minus(usage0);
         System.out.println("  operator JVM during the load: " + used + "\n    by thread: " + used.topThreads(12));
+        System.out.println("  " + machine.describe(operatorCpu, load, "operator"));
         Instant loadEnd = Instant.now();
         if (env.options.jfr()) {
             Path jfr = env.workDir.resolve("ingest.jfr").toAbsolutePath();
@@ -149,6 +158,9 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         // operator adds per call on top of the JDK server (the operator's includes the fires it makes).
         report.add("ingest", "operator JVM CPU per answered request", micros(operatorCpu, load.answered()), "µs", "");
         report.add("ingest", "baseline JVM CPU per answered request", micros(baseCpu, baseline.answered()), "µs", "");
+        report.add("ingest", "operator run: cores used by the operator JVM", machine.cores(operatorCpu), "cores", "");
+        report.add("ingest", "operator run: cores used by everything but the operator and wrk", machine.others(operatorCpu, load), "cores",
+                "shared machine");
         report.add("ingest", "accepted events (warm-up and measured)", accepted, "events", "");
         report.add("ingest", "accepted events not accounted for", accepted - Math.min(accepted, accounted), "events", "0");
         // wrk stops with requests in flight: the server accepted them, wrk did not count their answers.
@@ -166,7 +178,7 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         double jit = Double.NaN;
         while (seconds < maxSeconds) {
             OperatorProcess.Usage before = jvm.usage();
-            accepted += generator.run(port, tokens, WARMUP_SLICE).count(202);
+            accepted += generator.run(port, tokens, WARMUP_SLICE, false).count(202);
             seconds += WARMUP_SLICE;
             jit = jvm.usage().minus(before).compilerTicks() / 100.0 / WARMUP_SLICE;
             if (jit < JIT_SETTLED) break;
@@ -236,11 +248,13 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         }
 
         @Override
-        public Load run(int port, String[] tokens, int seconds) throws Exception {
+        public Load run(int port, String[] tokens, int seconds, boolean echo) throws Exception {
             Path script = workDir.resolve("ingest.lua").toAbsolutePath();
             Files.writeString(script, script(tokens));
             Path out = workDir.resolve("wrk.out");
-            Process p = new ProcessBuilder(wrk.toString(), "-t", Integer.toString(threads), "-c", Integer.toString(connections),
+            // Through bash, whose `times` then prints the CPU time wrk used (children's user and system time).
+            Process p = new ProcessBuilder("bash", "-c", "\"$0\" \"$@\"; rc=$?; times; exit $rc",
+                    wrk.toString(), "-t", Integer.toString(threads), "-c", Integer.toString(connections),
                     "-d", seconds + "s", "--timeout", "5s", "--latency", "-s", script.toString(), "http://127.0.0.1:" + port + "/")
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS)) {
@@ -249,7 +263,7 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
             }
             Files.deleteIfExists(script); // it holds the tokens
             String text = Files.readString(out);
-            text.lines().filter(l -> !l.startsWith("BENCH ")).forEach(l -> System.out.println("  | " + l));
+            if (echo) text.lines().filter(l -> !l.startsWith("BENCH ") && !TIMES.matcher(l).matches()).forEach(l -> System.out.println("  | " + l));
             if (p.exitValue() != 0) throw new IllegalStateException("wrk exited with " + p.exitValue());
             Map<String, String> values = new TreeMap<>();
             Map<Integer, Long> codes = new TreeMap<>();
@@ -265,8 +279,21 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
             if (!values.containsKey("duration_us")) throw new IllegalStateException("no figures in wrk's output, see " + out);
             long errors = 0;
             for (String k : List.of("errors_connect", "errors_read", "errors_write", "errors_timeout")) errors += Long.parseLong(values.get(k));
+            // `times`: the shell's own user and system time, then its children's (wrk's), as 0m1.234s 0m0.567s
+            List<String> times = text.lines().filter(l -> TIMES.matcher(l).matches()).toList();
+            Duration cpu = null;
+            if (!times.isEmpty()) {
+                Matcher t = TIMES.matcher(times.get(times.size() - 1));
+                if (t.matches()) cpu = seconds(t.group(1), t.group(2)).plus(seconds(t.group(3), t.group(4)));
+            }
             return new Load(Long.parseLong(values.get("duration_us")) / 1e6, codes, errors,
-                    ms(values.get("p50_us")), ms(values.get("p90_us")), ms(values.get("p99_us")));
+                    ms(values.get("p50_us")), ms(values.get("p90_us")), ms(values.get("p99_us")), cpu);
+        }
+
+        private static final Pattern TIMES = Pattern.compile("^(\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s$");
+
+        private static Duration seconds(String minutes, String seconds) {
+            return Duration.ofMillis(Math.round((Long.parseLong(minutes) * 60 + Double.parseDouble(seconds)) * 1000));
         }
 
         private static double ms(String micros) {
@@ -339,7 +366,7 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         }
 
         @Override
-        public Load run(int port, String[] tokens, int seconds) throws Exception {
+        public Load run(int port, String[] tokens, int seconds, boolean echo) throws Exception {
             ExecutorService io = Executors.newFixedThreadPool(4);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(io).build();
             Map<Integer, AtomicLong> codes = new ConcurrentHashMap<>();
@@ -375,11 +402,49 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
             Map<Integer, Long> counted = new TreeMap<>();
             codes.forEach((k, v) -> counted.put(k, v.get()));
             long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-            return new Load(elapsed, counted, errors.get(), pick(sorted, 0.50), pick(sorted, 0.90), pick(sorted, 0.99));
+            return new Load(elapsed, counted, errors.get(), pick(sorted, 0.50), pick(sorted, 0.90), pick(sorted, 0.99), null);
         }
 
         private static double pick(long[] sorted, double q) {
             return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
+        }
+    }
+
+    /**
+     * The machine's CPU time (all cores, from /proc/stat) over a window: busy and in all, in clock ticks
+     * (1/100 s). The machine is shared: what neither the server nor wrk used went to other work.
+     */
+    record MachineCpu(long busyTicks, long totalTicks) {
+        static MachineCpu now() throws IOException {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i <= 8 && i < f.length; i++) total += Long.parseLong(f[i]);
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle, iowait
+            return new MachineCpu(total - idle, total);
+        }
+
+        MachineCpu minus(MachineCpu before) {
+            return new MachineCpu(busyTicks - before.busyTicks, totalTicks - before.totalTicks);
+        }
+
+        double windowSeconds() {
+            return totalTicks / 100.0 / Runtime.getRuntime().availableProcessors();
+        }
+
+        double cores(Duration cpu) {
+            return cpu.toMillis() / 1000.0 / windowSeconds();
+        }
+
+        double others(Duration serverCpu, Load load) {
+            double generator = load.generatorCpu() == null ? 0 : load.generatorCpu().toMillis() / 1000.0;
+            return Math.max(0, busyTicks / 100.0 - serverCpu.toMillis() / 1000.0 - generator) / windowSeconds();
+        }
+
+        String describe(Duration serverCpu, Load load, String server) {
+            return String.format("machine during the %s run: %.2f of %d cores busy; %s JVM %.2f, load generator %s, everything else %.2f",
+                    server, busyTicks / 100.0 / windowSeconds(), Runtime.getRuntime().availableProcessors(), server, cores(serverCpu),
+                    load.generatorCpu() == null ? "in the benchmark JVM (counted in everything else)" : String.format("%.2f", cores(load.generatorCpu())),
+                    others(serverCpu, load));
         }
     }
 
