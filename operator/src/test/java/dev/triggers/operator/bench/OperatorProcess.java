@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class OperatorProcess implements AutoCloseable {
     /** The name of the JFR recording started with the JVM (when asked for), for {@link #dumpRecording}. */
     static final String RECORDING = "bench";
+    static final String OPERATOR_MAIN = "dev.triggers.operator.Main";
 
     private final Process process;
 
@@ -33,7 +34,7 @@ public final class OperatorProcess implements AutoCloseable {
         all.put("KUBECONFIG", kubeconfig.toString());
         all.put("LOG_LEVEL", "WARN");
         all.putAll(env);
-        return startMain("dev.triggers.operator.Main", List.of(), all, log, heap, jfr);
+        return startMain(OPERATOR_MAIN, List.of(), all, log, heap, jfr);
     }
 
     /** Any main class of this classpath, in a JVM started as the operator's is (heap, GC, logback configuration). */
@@ -44,6 +45,9 @@ public final class OperatorProcess implements AutoCloseable {
                 "-Xmx" + heap, "-XX:+UseG1GC"));
         // The profile settings, sampling every 2 ms rather than 10: a 10 s window then has enough samples.
         if (jfr) cmd.add("-XX:StartFlightRecording=name=" + RECORDING + ",settings=profile,jdk.ExecutionSample#period=2ms");
+        // Extra JVM options for the operator's JVM only, to measure one (e.g. a GC or pool setting) against the default.
+        String extra = System.getenv("BENCH_OPERATOR_JVM_OPTIONS");
+        if (extra != null && !extra.isBlank() && mainClass.equals(OPERATOR_MAIN)) cmd.addAll(List.of(extra.trim().split("\\s+")));
         cmd.addAll(List.of(
                 "-cp", System.getProperty("java.class.path"),
                 "-Dlogback.configurationFile=logback.xml",
