@@ -21,11 +21,28 @@ import java.util.logging.Logger;
 final class BenchEnv implements AutoCloseable {
     private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
-    /** size: Triggers (scale, cron); fires: latency samples; seconds: load duration (ingest, soak); messages: the SQS backlog. */
     /** The Helm chart's default memory limit of the operator container. */
     static final String CHART_MEMORY_LIMIT = "512m";
 
-    record Options(int size, int fires, int seconds, int messages) {}
+    /**
+     * @param size Triggers (scale, cron)
+     * @param fires latency samples
+     * @param seconds load duration (ingest, soak)
+     * @param messages the SQS backlog
+     * @param jfr record the operator's JVM with JFR (--jfr, or BENCH_JFR=1); scenarios that support it dump
+     *     their measured window to target/bench/*.jfr and print its hot methods
+     * @param raw every --option given, for options of one scenario
+     */
+    record Options(int size, int fires, int seconds, int messages, boolean jfr, Map<String, String> raw) {
+        String option(String name, String fallback) {
+            return raw.getOrDefault(name, fallback);
+        }
+
+        @Override
+        public String toString() {
+            return "size=" + size + ", fires=" + fires + ", seconds=" + seconds + ", messages=" + messages + (jfr ? ", jfr" : "");
+        }
+    }
 
     final Options options;
     final MockCluster cluster;
@@ -75,7 +92,7 @@ final class BenchEnv implements AutoCloseable {
         all.putIfAbsent("WEBHOOK_BASE_URL", "http://127.0.0.1:" + webhookPort);
         all.putIfAbsent("WEBHOOK_RATE_LIMIT_PER_MINUTE", "100000000");
         all.putIfAbsent("RECHECK_SECONDS", "5");
-        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator.log"), CHART_MEMORY_LIMIT);
+        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator.log"), CHART_MEMORY_LIMIT, options.jfr());
         return operator;
     }
 

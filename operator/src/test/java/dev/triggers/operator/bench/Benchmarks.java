@@ -11,7 +11,9 @@ import java.util.Map;
  * {@code mvn -B -Pbench -DskipTests package -Dbench.args="--scenarios latency,ingest,sqs,cron,scale --size 5000"}.
  * Runs against the embedded CRUD mock API (the operator in its own JVM), prints a table and writes the
  * same figures as JSON (--out, default target/bench-results.json). Every latency comes with a baseline
- * measured in the same run; nothing here is asserted: these machines are shared and noisy.
+ * measured in the same run; nothing here is asserted: these machines are shared and noisy. {@code --jfr}
+ * (or BENCH_JFR=1) records the operator's JVM with JFR; the ingest scenario dumps its load window and
+ * prints the hot methods.
  */
 public final class Benchmarks {
     public interface Scenario {
@@ -42,7 +44,9 @@ public final class Benchmarks {
                 Integer.parseInt(opts.getOrDefault("size", "5000")),
                 Integer.parseInt(opts.getOrDefault("fires", "1000")),
                 Integer.parseInt(opts.getOrDefault("seconds", "20")),
-                Integer.parseInt(opts.getOrDefault("messages", "10000")));
+                Integer.parseInt(opts.getOrDefault("messages", "10000")),
+                opts.containsKey("jfr") || "1".equals(System.getenv("BENCH_JFR")),
+                Map.copyOf(opts));
         Report report = new Report();
         System.out.printf("trigger-operator benchmarks: %s, %s%n", names, options);
         for (String name : names) {
@@ -68,7 +72,9 @@ public final class Benchmarks {
         Map<String, String> opts = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) throw new IllegalArgumentException("expected --option value, got " + args[i]);
-            opts.put(args[i].substring(2), i + 1 < args.length ? args[++i] : "true");
+            // A flag (--jfr) has no value: the next argument is the next option.
+            boolean flag = i + 1 >= args.length || args[i + 1].startsWith("--");
+            opts.put(args[i].substring(2), flag ? "true" : args[++i]);
         }
         return opts;
     }

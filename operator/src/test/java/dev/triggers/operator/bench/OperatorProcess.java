@@ -10,9 +10,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The operator in its own JVM (`dev.triggers.operator.Main`, as in production), so that its memory and
- * threads are measured apart from the API server and the load generator.
+ * threads are measured apart from the API server and the load generator. {@link #startMain} starts another
+ * main class of the classpath the same way (a baseline server, say).
  */
 public final class OperatorProcess implements AutoCloseable {
+    /** The name of the JFR recording started with the JVM (when asked for), for {@link #dumpRecording}. */
+    static final String RECORDING = "bench";
+    static final String OPERATOR_MAIN = "dev.triggers.operator.Main";
+
     private final Process process;
 
     private OperatorProcess(Process process) {
@@ -20,24 +25,134 @@ public final class OperatorProcess implements AutoCloseable {
     }
 
     public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log, String memoryLimit) throws IOException {
+        return start(kubeconfig, env, log, memoryLimit, false);
+    }
+
+    /** @param jfr start a JFR recording (profile settings) with the JVM, see {@link #dumpRecording} */
+    public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log, String memoryLimit, boolean jfr) throws IOException {
+        Map<String, String> all = new java.util.HashMap<>();
+        all.put("KUBECONFIG", kubeconfig.toString());
+        all.put("LOG_LEVEL", "WARN");
+        all.putAll(env);
+        return startMain(OPERATOR_MAIN, List.of(), all, log, memoryLimit, jfr);
+    }
+
+    /**
+     * Any main class of this classpath, in a JVM started as the operator's is: sized as in a container with
+     * that memory limit, as the chart runs it (heap 75% of it, small initial heap, and the serial collector
+     * the JVM picks in a container below ~1.8 GiB, which MaxRAM alone does not make it pick on this
+     * bigger machine), with the logback configuration.
+     */
+    public static OperatorProcess startMain(String mainClass, List<String> args, Map<String, String> env, Path log, String memoryLimit,
+                                            boolean jfr) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // As the chart runs it: the JVM sizes itself for a container with that memory limit (heap
-                // 75% of it, small initial heap) and picks the serial collector there (below ~1.8 GiB),
-                // which MaxRAM alone does not make it do on this bigger machine.
-                "-XX:MaxRAM=" + memoryLimit, "-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC",
+                "-XX:MaxRAM=" + memoryLimit, "-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC"));
+        // The profile settings, sampling every 2 ms rather than 10: a 10 s window then has enough samples.
+        if (jfr) cmd.add("-XX:StartFlightRecording=name=" + RECORDING + ",settings=profile,jdk.ExecutionSample#period=2ms");
+        // Extra JVM options for the operator's JVM only, to measure one (e.g. a GC or pool setting) against the default.
+        String extra = System.getenv("BENCH_OPERATOR_JVM_OPTIONS");
+        if (extra != null && !extra.isBlank() && mainClass.equals(OPERATOR_MAIN)) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        cmd.addAll(List.of(
                 "-cp", System.getProperty("java.class.path"),
                 "-Dlogback.configurationFile=logback.xml",
-                "dev.triggers.operator.Main"));
+                mainClass));
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("KUBECONFIG", kubeconfig.toString());
-        pb.environment().put("LOG_LEVEL", "WARN");
         pb.environment().putAll(env);
         return new OperatorProcess(pb.start());
     }
 
     public long pid() {
         return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * Writes the JFR recording started with the JVM so far to {@code file} (jcmd JFR.dump); the JVM must have
+     * been started with jfr. The dump holds whole chunks, from the start: filter its events by time.
+     */
+    public void dumpRecording(Path file) throws IOException, InterruptedException {
+        String out = jcmd("JFR.dump", "name=" + RECORDING, "filename=" + file.toAbsolutePath());
+        if (!Files.exists(file)) throw new IOException("jcmd JFR.dump wrote no " + file + ": " + out.strip());
+    }
+
+    /** CPU time (user and system, all threads) the JVM has used so far. */
+    public java.time.Duration cpu() {
+        return process.toHandle().info().totalCpuDuration().orElse(java.time.Duration.ZERO);
+    }
+
+    /**
+     * User and system CPU time, in clock ticks (1/100 s), of the JVM and of its live threads by name (numbers
+     * folded: "webhook-N"), and their context switches, from /proc. Threads that ended are in the JVM's total only.
+     */
+    public record Usage(long userTicks, long systemTicks, long voluntarySwitches, long involuntarySwitches,
+                        Map<String, Long> ticksByThread) {
+        Usage minus(Usage before) {
+            Map<String, Long> byThread = new java.util.TreeMap<>();
+            ticksByThread.forEach((k, v) -> byThread.put(k, v - before.ticksByThread.getOrDefault(k, 0L)));
+            return new Usage(userTicks - before.userTicks, systemTicks - before.systemTicks,
+                    voluntarySwitches - before.voluntarySwitches, involuntarySwitches - before.involuntarySwitches, byThread);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("user %.2f s, system %.2f s, context switches %d voluntary, %d involuntary",
+                    userTicks / 100.0, systemTicks / 100.0, voluntarySwitches, involuntarySwitches);
+        }
+
+        /** Ticks of the JIT compiler threads (C1 and C2). */
+        long compilerTicks() {
+            return ticksByThread.entrySet().stream().filter(e -> e.getKey().matches("C[12] CompilerThre.*"))
+                    .mapToLong(Map.Entry::getValue).sum();
+        }
+
+        /** The thread groups that used the most CPU, as "name 1.23 s". */
+        String topThreads(int n) {
+            Map<String, Long> groups = new java.util.HashMap<>();
+            ticksByThread.forEach((k, v) -> groups.merge(k.replaceAll("^(.*?)\\d+(-\\d+)*$", "$1N"), v, Long::sum));
+            long threads = groups.values().stream().mapToLong(Long::longValue).sum();
+            StringBuilder sb = new StringBuilder();
+            groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
+                    .forEach(e -> sb.append(String.format("%s %.2f s, ", e.getKey(), e.getValue() / 100.0)));
+            return sb.append(String.format("threads that ended %.2f s", (userTicks + systemTicks - threads) / 100.0)).toString();
+        }
+    }
+
+    public Usage usage() throws IOException {
+        long voluntary = 0;
+        long involuntary = 0;
+        Map<String, Long> byThread = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    long[] times = times(stat);
+                    byThread.merge(name + "#" + task.getFileName(), times[0] + times[1], Long::sum);
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) voluntary += Long.parseLong(line.split("\\s+")[1]);
+                        if (line.startsWith("nonvoluntary_ctxt_switches:")) involuntary += Long.parseLong(line.split("\\s+")[1]);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        long[] total = times(Files.readString(Path.of("/proc", Long.toString(pid()), "stat")));
+        // by name only: the tid made each thread its own key until here, so that two threads of one name add up
+        Map<String, Long> named = new java.util.HashMap<>();
+        byThread.forEach((k, v) -> named.merge(k.substring(0, k.lastIndexOf('#')), v, Long::sum));
+        return new Usage(total[0], total[1], voluntary, involuntary, named);
+    }
+
+    /** utime and stime, fields 14 and 15 of a /proc stat line. */
+    private static long[] times(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
     }
 
     /** Resident set size of the operator's JVM, from /proc. */
@@ -63,9 +178,11 @@ public final class OperatorProcess implements AutoCloseable {
         return usedKiB > 0 ? usedKiB / 1024.0 : Double.NaN;
     }
 
-    private String jcmd(String command) throws IOException, InterruptedException {
+    private String jcmd(String... command) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), command).redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid())));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         p.waitFor(30, TimeUnit.SECONDS);
         return out;

@@ -29,9 +29,14 @@ final class WebhookRateLimits {
 
     /** Takes one call; empty when allowed, else how long to wait before the next one is. */
     Duration take(String key, int limitPerMinute) {
-        if (buckets.size() >= maxKeys && !buckets.containsKey(key)) prune();
-        Bucket bucket = buckets.compute(key, (k, b) -> b == null || b.limit != limitPerMinute ? new Bucket(limitPerMinute, clock.instant()) : b);
-        return bucket.take(clock.instant());
+        Instant now = clock.instant();
+        Bucket bucket = buckets.get(key);
+        if (bucket == null || bucket.limit != limitPerMinute) {
+            // New key or new limit: compute() locks the key's bin, so only here, not on every call.
+            if (bucket == null && buckets.size() >= maxKeys) prune();
+            bucket = buckets.compute(key, (k, b) -> b == null || b.limit != limitPerMinute ? new Bucket(limitPerMinute, now) : b);
+        }
+        return bucket.take(now);
     }
 
     int size() {

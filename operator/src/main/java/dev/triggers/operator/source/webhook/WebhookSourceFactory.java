@@ -35,6 +35,8 @@ public final class WebhookSourceFactory implements SourceFactory {
     private final WebhookSettings settings;
     private final MeterRegistry metrics;
     private final Map<ResourceID, WebhookTriggerSource> local = new ConcurrentHashMap<>();
+    /** trigger_webhook_events_total by its tags, looked up once: counted for every accepted event. */
+    private final Map<Outcome, Counter> outcomes = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
     private final WebhookTokens tokens;
     private final WebhookServer server;
@@ -119,9 +121,13 @@ public final class WebhookSourceFactory implements SourceFactory {
 
     /** Counts what became of accepted events: fired (its fire, or the one it was folded into, succeeded), dropped, forwarded. */
     void eventOutcome(String namespace, String name, String outcome) {
-        Counter.builder("trigger_webhook_events_total").description("Accepted webhook events, by what became of them")
-                .tags("namespace", namespace, "trigger", name, "outcome", outcome).register(metrics).increment();
+        outcomes.computeIfAbsent(new Outcome(namespace, name, outcome), o -> Counter.builder("trigger_webhook_events_total")
+                .description("Accepted webhook events, by what became of them")
+                .tags("namespace", o.namespace(), "trigger", o.trigger(), "outcome", o.outcome()).register(metrics)).increment();
     }
+
+    /** The tags of one trigger_webhook_events_total series. */
+    private record Outcome(String namespace, String trigger, String outcome) {}
 
     @Override
     public void close() {
