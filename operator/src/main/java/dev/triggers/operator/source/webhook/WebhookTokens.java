@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -47,44 +46,11 @@ public final class WebhookTokens implements AutoCloseable {
     public static final String ANNOTATION_ROTATE = Trigger.GROUP + "/rotate-token";
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** One SHA-256 per thread: MessageDigest.getInstance looks the provider up on every call. */
-    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
-    });
-    // Compared with when there is no Secret, so an unknown Trigger costs the same work as a wrong token.
-    private static final byte[] NO_TOKEN_HASH = sha256("0".repeat(43).getBytes(StandardCharsets.UTF_8));
+    // Checked when there is no Secret, so an unknown Trigger costs the same work as a wrong token.
+    private static final String NO_TOKEN = "0".repeat(43);
 
     private final Clock clock;
     private final List<SharedIndexInformer<Secret>> informers = new ArrayList<>();
-    /** What {@link #verify} needs of each token Secret, by informer key: worked out once per version of the Secret. */
-    private final Map<String, Known> known = new ConcurrentHashMap<>();
-
-    /**
-     * A token Secret as {@link #verify} uses it: its owner, and the hashes of its tokens. The informer puts a new
-     * object in its store on every change, so this is current while {@code secret} is the store's object.
-     */
-    private record Known(Secret secret, String owner, String ownerUid, byte[] tokenHash, byte[] previousHash, Instant previousUntil) {
-        static Known of(Secret s) {
-            Map<String, String> annotations = s.getMetadata().getAnnotations();
-            Instant until = null;
-            try {
-                String expires = annotations == null ? null : annotations.get(ANNOTATION_PREVIOUS_EXPIRES);
-                until = expires == null ? null : Instant.parse(expires);
-            } catch (DateTimeParseException e) {
-                // not valid: the previous token is not accepted, as previousStillValid says
-            }
-            return new Known(s, ownerName(s).orElse(null), WebhookTokens.ownerUid(s).orElse(""), hash(data(s, KEY_TOKEN)),
-                    hash(data(s, KEY_PREVIOUS_TOKEN)), until);
-        }
-
-        private static byte[] hash(String token) {
-            return token == null || token.isEmpty() ? null : sha256(token.getBytes(StandardCharsets.UTF_8));
-        }
-    }
 
     /** What a valid call proved: the Secret (and so the Trigger uid) its token belongs to. */
     public record Verified(String ownerUid) {}
@@ -99,19 +65,16 @@ public final class WebhookTokens implements AutoCloseable {
         ResourceEventHandler<Secret> handler = new ResourceEventHandler<>() {
             @Override
             public void onAdd(Secret s) {
-                remember(s);
                 owner(s).ifPresent(changed);
             }
 
             @Override
             public void onUpdate(Secret before, Secret after) {
-                remember(after);
                 owner(after).ifPresent(changed);
             }
 
             @Override
             public void onDelete(Secret s, boolean unknownFinalState) {
-                known.remove(Cache.metaNamespaceKeyFunc(s));
                 owner(s).ifPresent(changed);
             }
         };
@@ -135,45 +98,31 @@ public final class WebhookTokens implements AutoCloseable {
 
     /** The Trigger's token Secret as last seen by the informer. */
     public Optional<Secret> cached(String namespace, String trigger) {
-        return Optional.ofNullable(cachedByKey(Cache.namespaceKeyFunc(namespace, secretName(trigger))));
-    }
-
-    private Secret cachedByKey(String key) {
+        String key = Cache.namespaceKeyFunc(namespace, secretName(trigger));
         for (SharedIndexInformer<Secret> informer : informers) {
             Secret s = informer.getStore().getByKey(key);
-            if (s != null) return s;
+            if (s != null) return Optional.of(s);
         }
-        return null;
-    }
-
-    /** Works out what verify needs of this version of a token Secret (in the informer's thread, ahead of the calls). */
-    private Known remember(Secret s) {
-        Known k = Known.of(s);
-        known.put(Cache.metaNamespaceKeyFunc(s), k);
-        return k;
+        return Optional.empty();
     }
 
     /**
      * Whether {@code presented} is the Trigger's token (or its previous one, inside the grace period).
-     * Both sides are hashed (the stored tokens once per version of their Secret) and compared with
-     * MessageDigest.isEqual, so neither the content nor the length of a wrong token, nor whether the Trigger
-     * exists, shows in the time taken.
+     * Both sides are hashed and compared with MessageDigest.isEqual, so neither the content nor the
+     * length of a wrong token, nor whether the Trigger exists, shows in the time taken.
      */
     public Optional<Verified> verify(String namespace, String trigger, String presented) {
         byte[] presentedHash = sha256(presented == null ? new byte[0] : presented.getBytes(StandardCharsets.UTF_8));
-        String key = Cache.namespaceKeyFunc(namespace, secretName(trigger));
-        Secret s = cachedByKey(key);
-        Known k = s == null ? null : known.get(key);
-        if (s != null && (k == null || k.secret() != s)) k = remember(s); // changed since the informer's handler ran
-        if (k == null || !trigger.equals(k.owner())) {
-            MessageDigest.isEqual(NO_TOKEN_HASH, presentedHash);
+        Optional<Secret> secret = cached(namespace, trigger).filter(s -> ownerName(s).map(trigger::equals).orElse(false));
+        if (secret.isEmpty()) {
+            matches(NO_TOKEN, presentedHash);
             return Optional.empty();
         }
-        boolean ok = k.tokenHash() != null && MessageDigest.isEqual(k.tokenHash(), presentedHash);
-        if (k.previousHash() != null && k.previousUntil() != null && clock.instant().isBefore(k.previousUntil())) {
-            ok |= MessageDigest.isEqual(k.previousHash(), presentedHash);
-        }
-        return ok ? Optional.of(new Verified(k.ownerUid())) : Optional.empty();
+        Secret s = secret.get();
+        boolean ok = matches(data(s, KEY_TOKEN), presentedHash);
+        String previous = data(s, KEY_PREVIOUS_TOKEN);
+        if (previous != null && previousStillValid(s, clock.instant())) ok |= matches(previous, presentedHash);
+        return ok ? Optional.of(new Verified(ownerUid(s).orElse(""))) : Optional.empty();
     }
 
     static boolean previousStillValid(Secret s, Instant now) {
@@ -185,6 +134,10 @@ public final class WebhookTokens implements AutoCloseable {
         } catch (DateTimeParseException e) {
             return false;
         }
+    }
+
+    private static boolean matches(String token, byte[] presentedHash) {
+        return token != null && !token.isEmpty() && MessageDigest.isEqual(sha256(token.getBytes(StandardCharsets.UTF_8)), presentedHash);
     }
 
     /** A data value of the Secret, decoded; null when absent. */
@@ -224,7 +177,11 @@ public final class WebhookTokens implements AutoCloseable {
     }
 
     private static byte[] sha256(byte[] bytes) {
-        return SHA_256.get().digest(bytes);
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     @Override
