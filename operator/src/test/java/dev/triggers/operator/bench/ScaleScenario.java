@@ -50,7 +50,7 @@ final class ScaleScenario implements Benchmarks.Scenario {
         report.add("scale", "operator start → all Ready", allReady, "s", "≤ 30 s");
         report.add("scale", "ratio (all Ready / baseline create)", allReady / created, "x", "");
         if (requestsBefore >= 0) {
-            report.add("scale", "API requests per Trigger to Ready (incl. the bench's polls)",
+            report.add("scale", "API requests per Trigger to Ready",
                     (env.cluster.server().getRequestCount() - requestsBefore) / (double) n, "", "");
         }
         report.add("scale", "operator RSS with all Ready", operator.rssMiB(), "MiB", "≤ 300 MiB");
