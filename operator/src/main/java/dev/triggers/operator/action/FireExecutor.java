@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -233,16 +234,28 @@ public final class FireExecutor implements AutoCloseable {
                 scheduleRecord(gate, firstFired, RECORD_INTERVAL.toMillis());
                 return;
             }
-            recorderFor(gate.trigger).execute(() -> {
-                try {
-                    writeRecords(gate);
-                } catch (RuntimeException e) {
-                    log.warn("{}: could not record the fire", gate.trigger, e);
-                }
-            });
+            writeRecordsInOrder(gate);
         };
-        if (delayMillis == 0) write.run();
-        else timers.schedule(write, delayMillis, TimeUnit.MILLISECONDS);
+        if (delayMillis == 0) {
+            write.run();
+            return;
+        }
+        try {
+            timers.schedule(write, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Shutting down: close() writes every gate's waiting records once the fires in flight are done.
+        }
+    }
+
+    /** Writes the gate's waiting records on its Trigger's recorder thread (so records stay in order). */
+    private void writeRecordsInOrder(Gate gate) {
+        recorderFor(gate.trigger).execute(() -> {
+            try {
+                writeRecords(gate);
+            } catch (RuntimeException e) {
+                log.warn("{}: could not record the fire", gate.trigger, e);
+            }
+        });
     }
 
     /**
@@ -258,8 +271,9 @@ public final class FireExecutor implements AutoCloseable {
             gate.recordDue = false;
             gate.lastRecord = clock.instant();
         }
+        if (fires.isEmpty()) return;
         Optional<Trigger> found = triggers.apply(gate.trigger);
-        if (found.isEmpty() || fires.isEmpty()) return;
+        if (found.isEmpty()) return;
         Trigger trigger = found.get();
         String ns = trigger.getMetadata().getNamespace();
         String name = trigger.getMetadata().getName();
@@ -346,7 +360,7 @@ public final class FireExecutor implements AutoCloseable {
         // Finish fires in flight (graceful shutdown), then their records, but do not wait for ever.
         DaemonThreads.shutdownAndWait(workers, Duration.ofSeconds(30));
         // Records still waiting for their interval are written now, not dropped with the timers.
-        for (Gate gate : gates.values()) recorderFor(gate.trigger).execute(() -> writeRecords(gate));
+        for (Gate gate : gates.values()) writeRecordsInOrder(gate);
         for (ExecutorService recorder : recorders) DaemonThreads.shutdownAndWait(recorder, Duration.ofSeconds(30));
     }
 
