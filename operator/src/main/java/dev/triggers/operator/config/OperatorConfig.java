@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
  * @param fireThreads threads that patch targets (fires of one Trigger never run in parallel)
  * @param exitOnLostLeadership exit the process when the Lease is lost, so a former leader never keeps
  *     consuming (Kubernetes restarts it as a standby); tests running two operators in one JVM turn it off
+ * @param tenancy what the cluster admin lets tenants reach beyond their own namespace
  */
 public record OperatorConfig(
         Set<String> watchNamespaces,
@@ -34,7 +35,8 @@ public record OperatorConfig(
         String leaseNamespace,
         Duration recheckInterval,
         int fireThreads,
-        boolean exitOnLostLeadership) {
+        boolean exitOnLostLeadership,
+        TenantPolicy tenancy) {
 
     public static final String LEASE_NAME = "trigger-operator-leader";
 
@@ -58,47 +60,53 @@ public record OperatorConfig(
                 get.apply("LEASE_NAMESPACE"),
                 Duration.ofSeconds(Long.parseLong(orDefault(get.apply("RECHECK_SECONDS"), "10"))),
                 Integer.parseInt(orDefault(get.apply("FIRE_THREADS"), "8")),
-                true);
+                true,
+                TenantPolicy.fromEnv(get));
     }
 
     public OperatorConfig withWatchNamespaces(Set<String> namespaces) {
         return new OperatorConfig(namespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
     }
 
     public OperatorConfig withAllowCrossNamespaceTargets(boolean allow) {
         return new OperatorConfig(watchNamespaces, allow, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
     }
 
     public OperatorConfig withPorts(int webhook, int metrics) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhook, metrics, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
     }
 
     public OperatorConfig withWebhookBaseUrl(String baseUrl) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, baseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
     }
 
     public OperatorConfig withWebhookRateLimitPerMinute(int limit) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                limit, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
+                limit, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
     }
 
     public OperatorConfig withLeaderElection(boolean enabled, String leaseNamespace) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, enabled, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership);
+                webhookRateLimitPerMinute, enabled, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
     }
 
     public OperatorConfig withRecheckInterval(Duration interval) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, interval, fireThreads, exitOnLostLeadership);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, interval, fireThreads, exitOnLostLeadership, tenancy);
     }
 
     public OperatorConfig withExitOnLostLeadership(boolean exit) {
         return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exit);
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exit, tenancy);
+    }
+
+    public OperatorConfig withTenancy(TenantPolicy policy) {
+        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
+                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, policy);
     }
 
     public boolean watchesAllNamespaces() {

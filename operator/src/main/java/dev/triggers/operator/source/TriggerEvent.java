@@ -10,8 +10,11 @@ import java.time.Instant;
  *     the pod template, so a repeated fire of the same event patches the same values
  * @param receivedAt when the operator received it (cron: the slot time)
  * @param caller webhook only: the caller's address; otherwise null
+ * @param redeliverable true when the transport redelivers the event unless it is acknowledged (an SQS
+ *     message, a JetStream message): the executor may then refuse it instead of keeping it. Other events
+ *     are kept at most one per Trigger (the newest) plus a count, so a flood cannot grow the heap.
  */
-public record TriggerEvent(String source, String id, Instant receivedAt, String caller) {
+public record TriggerEvent(String source, String id, Instant receivedAt, String caller, boolean redeliverable) {
     public static final String MANUAL = "manual";
     public static final String WEBHOOK = "webhook";
     public static final String CRON = "cron";
@@ -19,6 +22,15 @@ public record TriggerEvent(String source, String id, Instant receivedAt, String 
     public static final String NATS = "nats";
 
     public TriggerEvent(String source, String id, Instant receivedAt) {
-        this(source, id, receivedAt, null);
+        this(source, id, receivedAt, null, false);
+    }
+
+    public TriggerEvent(String source, String id, Instant receivedAt, String caller) {
+        this(source, id, receivedAt, caller, false);
+    }
+
+    /** An event the transport redelivers until it is acknowledged (SQS, JetStream). */
+    public static TriggerEvent redeliverable(String source, String id, Instant receivedAt) {
+        return new TriggerEvent(source, id, receivedAt, null, true);
     }
 }

@@ -31,7 +31,9 @@ public final class EmbeddedMain {
         int apiPort = Integer.parseInt(System.getProperty("embedded.apiPort", "6443"));
         MockCluster cluster = load(MockCluster.start(apiPort));
         Path kubeconfig = writeKubeconfig(cluster, Path.of(System.getProperty("embedded.kubeconfig", "target/embedded-kubeconfig")));
-        OperatorConfig config = OperatorConfig.fromEnv(System.getenv()).withWatchNamespaces(java.util.Set.of());
+        // A developer's machine: the local ElasticMQ and NATS of the examples are on loopback.
+        OperatorConfig config = OperatorConfig.fromEnv(System.getenv()).withWatchNamespaces(java.util.Set.of())
+                .withTenancy(dev.triggers.operator.config.TenantPolicy.open());
         System.out.printf("""
 
                 trigger-operator is running against an embedded Kubernetes API at %s

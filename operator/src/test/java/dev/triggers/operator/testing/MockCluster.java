@@ -140,7 +140,8 @@ public final class MockCluster implements AutoCloseable {
 
     /** A test configuration: fast rechecks, free ports for the operator's servers. */
     public static OperatorConfig testConfig() {
-        return OperatorConfig.defaults().withRecheckInterval(Duration.ofMillis(500)).withPorts(0, 0).withExitOnLostLeadership(false);
+        return OperatorConfig.defaults().withRecheckInterval(Duration.ofMillis(500)).withPorts(0, 0).withExitOnLostLeadership(false)
+                .withTenancy(dev.triggers.operator.config.TenantPolicy.open());
     }
 
     /** Starts an operator on this API; it is stopped when the cluster closes. */

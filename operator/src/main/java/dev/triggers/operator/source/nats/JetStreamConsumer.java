@@ -201,7 +201,7 @@ final class JetStreamConsumer extends NatsSourceBase {
         NatsJetStreamMetaData meta = message.metaData();
         // receivedAt is the stream's timestamp, so that a redelivery (a lost ack) patches the same template.
         Instant stored = meta.timestamp() == null ? context.clock().instant() : meta.timestamp().toInstant();
-        Received received = new Received(message, new TriggerEvent(TriggerEvent.NATS, Long.toString(meta.streamSequence()), stored));
+        Received received = new Received(message, TriggerEvent.redeliverable(TriggerEvent.NATS, Long.toString(meta.streamSequence()), stored));
         log.debug("{}: JetStream message seq {} (delivery {}, {} pending)", name, meta.streamSequence(), meta.deliveredCount(), meta.pendingCount());
         boolean now;
         synchronized (this) {

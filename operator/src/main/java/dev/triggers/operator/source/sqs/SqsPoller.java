@@ -280,7 +280,7 @@ final class SqsPoller implements TriggerSource {
         batch.extender = factory.timers().scheduleWithFixedDelay(() -> factory.ackPool().execute(() -> extend(batch)),
                 every, every, TimeUnit.MILLISECONDS);
         List<TriggerEvent> events = new ArrayList<>(messages.size());
-        for (Message m : messages) events.add(new TriggerEvent(TriggerEvent.SQS, m.messageId(), receivedAt));
+        for (Message m : messages) events.add(TriggerEvent.redeliverable(TriggerEvent.SQS, m.messageId(), receivedAt));
         allOf(context.fireAll(events)).whenComplete((result, error) -> {
             batch.extender.cancel(false);
             boolean ok = error == null && result != null && result.succeeded();
