@@ -4,7 +4,9 @@ import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.ops.Leadership;
 import dev.triggers.operator.ops.SourceErrorCounter;
+import dev.triggers.operator.reconciler.FirePermissions;
 import dev.triggers.operator.reconciler.TriggerReconciler;
+import dev.triggers.operator.tenancy.Grants;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.SourceRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,6 +29,7 @@ public final class TriggerOperator implements AutoCloseable {
     private final OperatorConfig config;
     private final SourceRegistry sources;
     private final FireExecutor executor;
+    private final Grants grants;
     private final Operator operator;
     private final Leadership leadership;
     private final String identity;
@@ -42,9 +45,11 @@ public final class TriggerOperator implements AutoCloseable {
         this.config = config;
         this.identity = identity;
         this.sources = new SourceRegistry(client, clock, config, factories);
-        this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, sources::onFired);
+        this.grants = new Grants(client, config.watchNamespaces(), sources::grantsChangedIn);
+        FirePermissions permissions = new FirePermissions(config, sources::factory, grants);
+        this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, permissions, sources::onFired);
         sources.setExecutor(executor);
-        TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics));
+        TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics), permissions);
         io.micrometer.core.instrument.Gauge.builder("trigger_sources_running", sources, SourceRegistry::runningCount)
                 .description("Triggers whose source is running on this replica").register(metrics);
         Leadership leadership = config.leaderElection()
@@ -107,6 +112,7 @@ public final class TriggerOperator implements AutoCloseable {
         operator.stop();
         sources.close();
         executor.close();
+        grants.close();
         if (leadership != null) leadership.release();
     }
 

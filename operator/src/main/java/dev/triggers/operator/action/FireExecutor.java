@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -41,6 +42,7 @@ public final class FireExecutor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FireExecutor.class);
 
     private final Function<ResourceID, Optional<Trigger>> triggers;
+    private final FireGuard guard;
     private final BiConsumer<ResourceID, FireResult> onFired;
     private final Clock clock;
     private final TargetResolver resolver;
@@ -67,12 +69,14 @@ public final class FireExecutor implements AutoCloseable {
     static final Duration RECORD_MAX_DEFERRAL = Duration.ofSeconds(30);
 
     /**
-     * @param triggers the Trigger as the reconciler last saw it (the spec a fire acts on)
+     * @param triggers the Trigger's newest spec the operator knows (the spec a fire acts on)
+     * @param guard asked at the moment of every patch whether the Trigger may fire, and on which workload
      * @param onFired told after every fire, so the reconciler can show a failure on the status
      */
     public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics,
-                        Function<ResourceID, Optional<Trigger>> triggers, BiConsumer<ResourceID, FireResult> onFired) {
+                        Function<ResourceID, Optional<Trigger>> triggers, FireGuard guard, BiConsumer<ResourceID, FireResult> onFired) {
         this.triggers = triggers;
+        this.guard = guard;
         this.onFired = onFired;
         this.clock = clock;
         this.metrics = metrics;
@@ -103,33 +107,59 @@ public final class FireExecutor implements AutoCloseable {
         List<CompletableFuture<FireResult>> futures = new ArrayList<>(events.size());
         Gate gate = gates.computeIfAbsent(trigger, Gate::new);
         synchronized (gate) {
-            for (TriggerEvent event : events) {
-                CompletableFuture<FireResult> done = new CompletableFuture<>();
-                gate.pending.add(new Pending(event, done));
-                futures.add(done);
-            }
+            for (TriggerEvent event : events) futures.add(gate.pending.add(event));
         }
         for (TriggerEvent event : events) counter("trigger_events_received_total", trigger, event.source()).increment();
         dispatch(gate);
         return futures;
     }
 
-    /** The Trigger is gone: fail what waits (sources do not acknowledge it) and forget its state. */
+    /** The Trigger is gone: refuse what waits (sources do not acknowledge it) and forget its state and meters. */
     public void forget(ResourceID trigger) {
         Gate gate = gates.remove(trigger);
-        if (gate == null) return;
-        List<Pending> dropped;
-        synchronized (gate) {
-            if (gate.timer != null) gate.timer.cancel(false);
-            dropped = new ArrayList<>(gate.pending);
-            gate.pending.clear();
+        if (gate != null) {
+            PendingEvents.Batch dropped;
+            synchronized (gate) {
+                if (gate.timer != null) gate.timer.cancel(false);
+                dropped = gate.pending.drain();
+            }
+            if (dropped.newest() != null) {
+                log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
+                dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
+            }
         }
-        FireResult result = FireResult.failed("Trigger " + trigger + " was deleted before it fired");
-        dropped.forEach(p -> p.done.complete(result));
+        // Per-Trigger series would otherwise outlive the Trigger in every scrape.
+        String ns = trigger.getNamespace().orElse("");
+        for (Meter meter : metrics.find("trigger_fires_total").tags("namespace", ns, "trigger", trigger.getName()).meters()) metrics.remove(meter);
+        for (String name : List.of("trigger_events_received_total", "trigger_events_coalesced_total", "trigger_events_dropped_total")) {
+            for (Meter meter : metrics.find(name).tags("namespace", ns, "trigger", trigger.getName()).meters()) metrics.remove(meter);
+        }
+    }
+
+    /**
+     * The Trigger may not fire now (suspended, invalid, its target not granted): its waiting events are
+     * refused at once rather than at the end of the cooldown. Redeliverable ones are not acknowledged
+     * and come back; the others are dropped, counted on the status and named in a Warning Event.
+     */
+    public void refusePending(ResourceID trigger, String why) {
+        Gate gate = gates.get(trigger);
+        if (gate == null) return;
+        PendingEvents.Batch batch;
+        synchronized (gate) {
+            if (gate.pending.isEmpty()) return;
+            if (gate.timer != null) {
+                gate.timer.cancel(false);
+                gate.timer = null;
+            }
+            batch = gate.pending.drain();
+        }
+        FireResult result = FireResult.refused(why);
+        queueRecord(gate, new Fired(batch, result, clock.instant()));
+        batch.complete(result);
     }
 
     private void dispatch(Gate gate) {
-        List<Pending> batch;
+        PendingEvents.Batch batch;
         synchronized (gate) {
             if (gate.running || gate.pending.isEmpty() || gate.timer != null) return;
             int cooldown = triggers.apply(gate.trigger).map(t -> t.getSpec().cooldownSecondsOrDefault()).orElse(0);
@@ -146,15 +176,14 @@ public final class FireExecutor implements AutoCloseable {
                     return;
                 }
             }
-            batch = new ArrayList<>(gate.pending);
-            gate.pending.clear();
+            batch = gate.pending.drain();
             gate.running = true;
             gate.lastFire = now;
         }
         workers.execute(() -> run(gate, batch));
     }
 
-    private void run(Gate gate, List<Pending> batch) {
+    private void run(Gate gate, PendingEvents.Batch batch) {
         FireResult result;
         try {
             result = fire(gate, batch);
@@ -165,14 +194,15 @@ public final class FireExecutor implements AutoCloseable {
         if (result.retryable() && retry(gate, batch)) return;
         // The fire is done once the target is patched: the record (status, Event) is written off the fire
         // path, in order per Trigger and throttled, so the next event of this Trigger does not wait for it.
-        queueRecord(gate, new Fired(List.copyOf(batch), result, clock.instant()));
+        queueRecord(gate, new Fired(batch, result, clock.instant()));
         synchronized (gate) {
             gate.running = false;
             gate.attempts = 0;
         }
-        for (Pending p : batch) p.done.complete(result);
+        batch.complete(result);
         try {
-            onFired.accept(gate.trigger, result);
+            // A refusal is the reconciler's own finding (suspended, invalid, not granted): not a failed fire.
+            if (!result.refused()) onFired.accept(gate.trigger, result);
         } catch (RuntimeException e) {
             log.warn("{}: fire listener failed", gate.trigger, e);
         }
@@ -184,7 +214,7 @@ public final class FireExecutor implements AutoCloseable {
      * backoff, still holding its events (and folding in new ones), so an outage of the API server loses
      * nothing. Patches are deterministic per event, so a retry never doubles an effect.
      */
-    private boolean retry(Gate gate, List<Pending> batch) {
+    private boolean retry(Gate gate, PendingEvents.Batch batch) {
         long delay;
         synchronized (gate) {
             if (gate.attempts >= MAX_ATTEMPTS || gates.get(gate.trigger) != gate) return false;
@@ -193,22 +223,26 @@ public final class FireExecutor implements AutoCloseable {
         }
         log.info("{}: fire failed for a passing reason, retry {} in {} ms", gate.trigger, gate.attempts, delay);
         timers.schedule(() -> {
-            List<Pending> next = new ArrayList<>(batch);
+            PendingEvents.Batch next;
             synchronized (gate) {
-                next.addAll(gate.pending);
-                gate.pending.clear();
+                next = batch.plus(gate.pending.drain());
             }
             workers.execute(() -> run(gate, next));
         }, delay, TimeUnit.MILLISECONDS);
         return true;
     }
 
-    /** Acts on the target for the batch (its newest event), without recording anything. */
-    private FireResult fire(Gate gate, List<Pending> batch) {
+    /**
+     * Acts on the target for the batch (its newest event), without recording anything: with the
+     * Trigger's newest spec, and only if the guard allows it at this moment.
+     */
+    private FireResult fire(Gate gate, PendingEvents.Batch batch) {
         Optional<Trigger> found = triggers.apply(gate.trigger);
-        if (found.isEmpty()) return FireResult.failed("Trigger " + gate.trigger + " no longer exists");
+        if (found.isEmpty()) return FireResult.refused("Trigger " + gate.trigger + " no longer exists");
         Trigger trigger = found.get();
-        return act(trigger, trigger.getSpec().actionOrDefault(), batch.get(batch.size() - 1).event);
+        String refusal = guard.refusal(trigger);
+        if (refusal != null) return FireResult.refused(refusal);
+        return act(trigger, trigger.getSpec().actionOrDefault(), batch.newest());
     }
 
     /** Queues a finished fire for its record; schedules the next write if none is due. */
@@ -280,22 +314,41 @@ public final class FireExecutor implements AutoCloseable {
         ActionSpec action = trigger.getSpec().actionOrDefault();
         Fired lastSuccess = null;
         Fired lastFailure = null;
+        Fired lastRefusal = null;
+        long refusedEvents = 0;
+        long droppedEvents = 0;
         long count;
         long coalesced;
+        long dropped;
         synchronized (gate) {
             if (gate.fireCount < 0) {
                 gate.fireCount = Optional.ofNullable(trigger.getStatus()).map(s -> s.getFireCount()).orElse(0L);
                 gate.coalescedCount = Optional.ofNullable(trigger.getStatus()).map(s -> s.getCoalescedCount()).orElse(0L);
+                gate.droppedCount = Optional.ofNullable(trigger.getStatus()).map(s -> s.getDroppedCount()).orElse(0L);
             }
             for (Fired f : fires) {
+                if (f.result.refused()) {
+                    // Redeliverable events come back; the others are lost to this refusal and counted.
+                    gate.droppedCount += f.batch.otherCount();
+                    continue;
+                }
                 if (f.result.succeeded()) gate.fireCount++;
                 gate.coalescedCount += f.batch.size() - 1;
             }
             count = gate.fireCount;
             coalesced = gate.coalescedCount;
+            dropped = gate.droppedCount;
         }
         for (Fired f : fires) {
             TriggerEvent event = f.event();
+            if (f.result.refused()) {
+                log.warn("{}/{}: {} events not fired (newest: {} event {}): {}", ns, name, f.batch.size(), event.source(), event.id(), f.result.summary());
+                counter("trigger_events_dropped_total", gate.trigger, event.source()).increment(f.batch.otherCount());
+                refusedEvents += f.batch.size();
+                droppedEvents += f.batch.otherCount();
+                lastRefusal = f;
+                continue;
+            }
             String outcome = FireRecorder.outcomeTag(f.result);
             // No per-Trigger tag on the histogram: its buckets times thousands of Triggers would cost memory.
             Timer.builder("trigger_fire_latency").description("Event received to target patched")
@@ -315,8 +368,14 @@ public final class FireExecutor implements AutoCloseable {
         }
         Fired newest = fires.get(fires.size() - 1);
         recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
-                newest.result, count, coalesced);
+                newest.result, count, coalesced, dropped);
         String more = fires.size() > 1 ? " (" + fires.size() + " fires since the last record)" : "";
+        if (lastRefusal != null) {
+            long redelivered = refusedEvents - droppedEvents;
+            recorder.recordEvent(trigger, true, FireRecorder.REASON_EVENTS_DROPPED, refusedEvents + " events not fired: "
+                    + lastRefusal.result.summary() + " (" + droppedEvents + " dropped"
+                    + (redelivered > 0 ? ", " + redelivered + " left unacknowledged to come back" : "") + ")");
+        }
         if (lastSuccess != null) {
             recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on " + lastSuccess.event().source() + " event "
                     + lastSuccess.event().id() + lastSuccess.folded() + ": " + lastSuccess.result.summary() + more);
@@ -338,6 +397,11 @@ public final class FireExecutor implements AutoCloseable {
         if (workloads.isEmpty()) return FireResult.failed(TargetResolver.notFoundMessage(trigger));
         List<WorkloadResult> results = new ArrayList<>();
         for (HasMetadata workload : workloads) {
+            String refusal = guard.workloadRefusal(trigger, workload);
+            if (refusal != null) {
+                results.add(WorkloadResult.failed(TargetResolver.ref(workload), refusal));
+                continue;
+            }
             results.add(ActionSpec.SCALE_UP.equals(action.typeOrDefault())
                     ? scaleUp.apply(workload, action.getScaleUp(), event)
                     : redeploy.apply(workload, trigger, event));
@@ -345,8 +409,8 @@ public final class FireExecutor implements AutoCloseable {
         return FireResult.of(results);
     }
 
-    private static Instant earliest(List<Pending> batch) {
-        return batch.stream().map(p -> p.event.receivedAt()).min(Instant::compareTo).orElseThrow();
+    private static Instant earliest(PendingEvents.Batch batch) {
+        return batch.earliest();
     }
 
     private Counter counter(String name, ResourceID trigger, String source) {
@@ -368,12 +432,10 @@ public final class FireExecutor implements AutoCloseable {
         return recorders[Math.floorMod(trigger.hashCode(), recorders.length)];
     }
 
-    private record Pending(TriggerEvent event, CompletableFuture<FireResult> done) {}
-
     /** A finished fire waiting for its record: the events it carried, its result and when it ended. */
-    private record Fired(List<Pending> batch, FireResult result, Instant at) {
+    private record Fired(PendingEvents.Batch batch, FireResult result, Instant at) {
         TriggerEvent event() {
-            return batch.get(batch.size() - 1).event;
+            return batch.newest();
         }
 
         String folded() {
@@ -384,13 +446,14 @@ public final class FireExecutor implements AutoCloseable {
     /** Per-Trigger state: guarded by synchronizing on the gate. */
     private static final class Gate {
         final ResourceID trigger;
-        final List<Pending> pending = new ArrayList<>();
+        final PendingEvents pending = new PendingEvents();
         boolean running;
         Instant lastFire;
         ScheduledFuture<?> timer;
         long fireCount = -1;
         int attempts;
         long coalescedCount;
+        long droppedCount;
         final List<Fired> unrecorded = new ArrayList<>();
         boolean recordDue;
         Instant lastRecord;

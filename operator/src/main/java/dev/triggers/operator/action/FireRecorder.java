@@ -25,10 +25,12 @@ public final class FireRecorder {
     private static final Logger log = LoggerFactory.getLogger(FireRecorder.class);
     public static final String REASON_FIRED = "Fired";
     public static final String REASON_FIRE_FAILED = "FireFailed";
+    /** Events refused at the moment of the patch (suspended, invalid, not granted, deleted). */
+    public static final String REASON_EVENTS_DROPPED = "EventsDropped";
     static final int MAX_MESSAGE = 1024;
     /** The status fields a fire record writes; nobody else writes them. */
     public static final Set<String> STATUS_FIELDS = Set.of(
-            "lastFiredAt", "fireCount", "coalescedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime");
+            "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime");
 
     private final KubernetesClient client;
     private final Clock clock;
@@ -42,7 +44,8 @@ public final class FireRecorder {
      * Patches the fire record onto the Trigger's status: the counts, the newest successful fire (its
      * event and when it ended; null if none since the last record) and the newest result.
      */
-    public void recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount) {
+    public void recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
+                             long droppedCount) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("fireCount", fireCount);
         if (lastFired != null) {
@@ -52,6 +55,7 @@ public final class FireRecorder {
             if (TriggerEvent.CRON.equals(lastFired.source())) status.put("lastScheduleTime", lastFired.receivedAt().toString());
         }
         status.put("coalescedCount", coalescedCount);
+        if (droppedCount > 0) status.put("droppedCount", droppedCount);
         status.put("lastFireResult", truncate(result.summary()));
         try {
             // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.

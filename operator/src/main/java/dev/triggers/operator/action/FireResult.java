@@ -5,21 +5,28 @@ import java.util.stream.Collectors;
 
 /**
  * The result of one fire: a result per workload, or an error before any workload was reached
- * (Trigger deleted, target not found).
+ * (Trigger deleted, target not found), or a refusal: the Trigger may not fire now (deleted,
+ * suspended, invalid, its target namespace not granted), so nothing was patched and its events are
+ * not acknowledged.
  */
-public record FireResult(List<WorkloadResult> workloads, String error, boolean transientError) {
+public record FireResult(List<WorkloadResult> workloads, String error, boolean transientError, boolean refused) {
 
     public static FireResult of(List<WorkloadResult> workloads) {
-        return new FireResult(List.copyOf(workloads), null, false);
+        return new FireResult(List.copyOf(workloads), null, false, false);
     }
 
     public static FireResult failed(String error) {
-        return new FireResult(List.of(), error, false);
+        return new FireResult(List.of(), error, false, false);
     }
 
     /** A failure that may pass by itself (the API was unreachable): worth retrying. */
     public static FireResult unavailable(String error) {
-        return new FireResult(List.of(), error, true);
+        return new FireResult(List.of(), error, true, false);
+    }
+
+    /** The Trigger may not fire now, checked at the moment of the patch: never retried, never acknowledged. */
+    public static FireResult refused(String why) {
+        return new FireResult(List.of(), why, false, true);
     }
 
     /** True when the fire failed only for reasons that pass: the executor tries it again. */

@@ -2,6 +2,7 @@ package dev.triggers.operator.action;
 
 import dev.triggers.operator.api.v1alpha1.TargetRef;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.tenancy.TargetAccess;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -20,8 +21,7 @@ public final class TargetResolver {
 
     /** The namespace the target lives in: its own, or the Trigger's. */
     public static String targetNamespace(Trigger trigger) {
-        String ns = trigger.getSpec().getTarget().getNamespace();
-        return ns == null || ns.isBlank() ? trigger.getMetadata().getNamespace() : ns;
+        return TargetAccess.targetNamespace(trigger);
     }
 
     /** A one-line name of the target for messages, e.g. "Deployment shop/web". */

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  * Operator settings, read from environment variables (the Helm chart sets them).
  *
  * @param watchNamespaces namespaces whose Triggers are watched; empty means all
- * @param allowCrossNamespaceTargets whether a Trigger may act on a workload in another namespace
+ * @param allowCrossNamespaceTargets whether TriggerGrants are honoured (default); false refuses every
+ *     cross-namespace target whatever the grants say (the cluster admin's kill switch)
  * @param webhookPort port of the webhook HTTP server (exposed through the webhook Service)
  * @param metricsPort port of /metrics, /healthz and /readyz (never exposed with webhooks)
  * @param webhookBaseUrl public base URL that status.url is built on
@@ -51,7 +52,7 @@ public record OperatorConfig(
         };
         return new OperatorConfig(
                 namespaces(get.apply("WATCH_NAMESPACES")),
-                Boolean.parseBoolean(orDefault(get.apply("ALLOW_CROSS_NAMESPACE_TARGETS"), "false")),
+                Boolean.parseBoolean(orDefault(get.apply("ALLOW_CROSS_NAMESPACE_TARGETS"), "true")),
                 Integer.parseInt(orDefault(get.apply("WEBHOOK_PORT"), "8080")),
                 Integer.parseInt(orDefault(get.apply("METRICS_PORT"), "8081")),
                 orDefault(get.apply("WEBHOOK_BASE_URL"), "http://localhost:8080"),

@@ -25,6 +25,7 @@ public final class SpecValidator {
     private static final java.util.regex.Pattern DNS_SUBDOMAIN =
             java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
     static final int MAX_DESCRIPTION = 4096;
+    private static final java.util.regex.Pattern DNS_LABEL = java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
 
     private SpecValidator() {}
 
@@ -127,11 +128,10 @@ public final class SpecValidator {
         if (hasSelector && !TargetRef.APPLICATION.equals(kind)) {
             problems.add("spec.target.selector is only allowed with spec.target.kind Application");
         }
+        // Whether another namespace may be acted on is not a property of the spec: FirePermissions asks its grants.
         String ns = target.getNamespace();
-        String own = trigger.getMetadata().getNamespace();
-        if (ns != null && !ns.isBlank() && !ns.equals(own) && !config.allowCrossNamespaceTargets()) {
-            problems.add("spec.target.namespace '" + ns + "' is not the Trigger's namespace '" + own
-                    + "': this operator only acts in a Trigger's own namespace (install it with cross-namespace targets allowed to change that)");
+        if (ns != null && !ns.isBlank() && !DNS_LABEL.matcher(ns).matches()) {
+            problems.add("spec.target.namespace '" + ns + "' is not a valid namespace name: use at most 63 lowercase letters, digits and '-'");
         }
     }
 

@@ -54,12 +54,14 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
     private final TargetResolver targets;
     private final Clock clock;
     private final SourceErrorCounter sourceErrors;
+    private final FirePermissions permissions;
     private final Map<ResourceID, TargetCheck> targetChecks = new ConcurrentHashMap<>();
     private final SimpleInboundEventSource<Trigger> reconcileRequests = new SimpleInboundEventSource<>("reconcile-requests");
 
     public TriggerReconciler(KubernetesClient client, OperatorConfig config, SourceRegistry sources, Clock clock,
-                             SourceErrorCounter sourceErrors) {
+                             SourceErrorCounter sourceErrors, FirePermissions permissions) {
         this.client = client;
+        this.permissions = permissions;
         this.config = config;
         this.sources = sources;
         this.targets = new TargetResolver(client);
@@ -76,24 +78,26 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
     @Override
     public UpdateControl<Trigger> reconcile(Trigger trigger, Context<Trigger> context) {
         ResourceID id = ResourceID.fromResource(trigger);
+        // Fires look the Trigger up here: the newest spec the operator has seen, not the last reconciled one.
+        sources.usePrimaryCache(context.getPrimaryCache());
         if (context.isPrimaryResourceDeleted()) {
             sources.forget(id);
             sourceErrors.forget(id);
             targetChecks.remove(id);
+            permissions.forget(id);
             log.info("{}: deleted, its source is stopped", id);
             return UpdateControl.noUpdate();
         }
         long generation = generation(trigger);
 
         // Validate
-        List<String> problems = new ArrayList<>(SpecValidator.validate(trigger, config, sources::factory));
-        String immutable = sourceTypeChange(trigger);
-        if (immutable != null) problems.add(0, immutable);
-        ensureLabels(trigger, immutable == null);
+        List<String> problems = permissions.problems(trigger);
+        ensureLabels(trigger, FirePermissions.sourceTypeChange(trigger) == null);
         if (!problems.isEmpty()) {
             sources.stop(trigger);
             sourceErrors.forget(id);
             String message = String.join("; ", problems);
+            sources.refusePending(id, "the Trigger's spec is invalid: " + message);
             writeStatus(trigger, TriggerStatus.ERROR, message, List.of(
                     cond(trigger, TriggerConditions.READY, false, "InvalidSpec", message, generation),
                     cond(trigger, TriggerConditions.SOURCE_READY, false, "InvalidSpec", "not started: the spec is invalid", generation),
@@ -103,10 +107,26 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         if (trigger.getSpec().isSuspended()) {
             sources.stop(trigger);
             sourceErrors.forget(id);
+            sources.refusePending(id, "spec.suspend is true");
             writeStatus(trigger, TriggerStatus.SUSPENDED, "", List.of(
                     cond(trigger, TriggerConditions.READY, false, "Suspended", "spec.suspend is true: nothing is consumed and nothing fires", generation),
                     cond(trigger, TriggerConditions.SOURCE_READY, false, "Suspended", "stopped while suspended", generation),
                     cond(trigger, TriggerConditions.TARGET_READY, true, "Suspended", "not checked while suspended", generation)), null);
+            return UpdateControl.noUpdate();
+        }
+
+        // A target namespace that is not granted: nothing is consumed (SQS messages stay on the queue)
+        // until its owners grant it; the grant informer reconciles this Trigger when one appears.
+        String notGranted = permissions.namespaceRefusal(trigger);
+        if (notGranted != null) {
+            sources.stop(trigger);
+            sourceErrors.forget(id);
+            targetChecks.remove(id);
+            sources.refusePending(id, notGranted);
+            writeStatus(trigger, TriggerStatus.ERROR, notGranted, List.of(
+                    cond(trigger, TriggerConditions.READY, false, "NotGranted", notGranted, generation),
+                    cond(trigger, TriggerConditions.SOURCE_READY, false, "NotGranted", "not started: the target namespace is not granted", generation),
+                    cond(trigger, TriggerConditions.TARGET_READY, false, "NotGranted", notGranted, generation)), null);
             return UpdateControl.noUpdate();
         }
 
@@ -185,7 +205,12 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         if (last != null && last.generation == generation && now.isBefore(last.at.plus(config.recheckInterval()))) return null;
         String problem;
         try {
-            problem = targets.resolve(trigger).isEmpty() ? TargetResolver.notFoundMessage(trigger) : null;
+            List<io.fabric8.kubernetes.api.model.HasMetadata> workloads = targets.resolve(trigger);
+            problem = workloads.isEmpty() ? TargetResolver.notFoundMessage(trigger) : null;
+            // Cross-namespace: a grant that covers none of the target's workloads is as good as none.
+            if (problem == null && workloads.stream().allMatch(w -> permissions.workloadRefusal(trigger, w) != null)) {
+                problem = permissions.workloadRefusal(trigger, workloads.get(0));
+            }
         } catch (RuntimeException e) {
             problem = KubernetesErrors.describe(e, "read", TargetResolver.describe(trigger));
         }
@@ -196,16 +221,6 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
 
     /** When the target of a generation was last found. */
     private record TargetCheck(long generation, Instant at) {}
-
-    /** source.type is immutable (a CEL rule on real API servers); the label remembers the first type. */
-    private static String sourceTypeChange(Trigger trigger) {
-        Map<String, String> labels = trigger.getMetadata().getLabels();
-        String recorded = labels == null ? null : labels.get(Trigger.LABEL_SOURCE_TYPE);
-        String type = trigger.getSpec() == null || trigger.getSpec().getSource() == null ? null : trigger.getSpec().getSource().getType();
-        if (recorded == null || type == null || recorded.equals(type)) return null;
-        return "spec.source.type is immutable: it was " + recorded + " and is now " + type
-                + "; change it back, or create a new Trigger for the new source";
-    }
 
     /** Keeps triggers.dev/source-type and triggers.dev/target labels, so list filters are label selectors. */
     private void ensureLabels(Trigger trigger, boolean mayUpdateSourceType) {

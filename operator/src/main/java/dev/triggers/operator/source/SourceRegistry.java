@@ -7,6 +7,7 @@ import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.manual.ManualFireSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class SourceRegistry implements AutoCloseable {
     private final Map<ResourceID, Trigger> latest = new ConcurrentHashMap<>();
     private final Map<ResourceID, FireResult> lastFailure = new ConcurrentHashMap<>();
     private volatile FireExecutor executor;
+    private volatile Cache<Trigger> primaryCache;
     private volatile Consumer<ResourceID> reconcileRequests = id -> {};
     private volatile boolean closed;
 
@@ -63,9 +65,35 @@ public final class SourceRegistry implements AutoCloseable {
         return factories.values();
     }
 
-    /** The Trigger as the reconciler last saw it. */
+    /** The informer's cache of Triggers, once the first reconcile handed it over. */
+    public void usePrimaryCache(Cache<Trigger> cache) {
+        if (primaryCache == null) primaryCache = cache;
+    }
+
+    /**
+     * The Trigger's newest spec the operator has seen (the informer's copy, which may be newer than the
+     * last reconcile), or empty when it is gone. A fire acts on this.
+     */
     public Optional<Trigger> trigger(ResourceID id) {
+        Cache<Trigger> cache = primaryCache;
+        if (cache != null) return cache.get(id);
         return Optional.ofNullable(latest.get(id));
+    }
+
+    /** The Trigger may not fire now: its waiting events are refused (see {@link FireExecutor#refusePending}). */
+    public void refusePending(ResourceID id, String why) {
+        FireExecutor current = executor;
+        if (current != null) current.refusePending(id, why);
+    }
+
+    /** A TriggerGrant changed in this namespace: reconcile the Triggers that target it. */
+    public void grantsChangedIn(String namespace) {
+        latest.forEach((id, trigger) -> {
+            var target = trigger.getSpec() == null ? null : trigger.getSpec().getTarget();
+            if (target == null) return;
+            String ns = target.getNamespace() == null || target.getNamespace().isBlank() ? trigger.getMetadata().getNamespace() : target.getNamespace();
+            if (ns.equals(namespace) && !ns.equals(trigger.getMetadata().getNamespace())) reconcileRequests.accept(id);
+        });
     }
 
     /** The last fire's failure, until a fire succeeds. */

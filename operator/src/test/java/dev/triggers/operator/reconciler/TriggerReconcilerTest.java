@@ -99,13 +99,31 @@ class TriggerReconcilerTest {
     }
 
     @Test
-    void crossNamespaceTargetIsAcceptedWhenAllowed() {
-        start(MockCluster.testConfig().withAllowCrossNamespaceTargets(true));
+    void crossNamespaceTargetIsAcceptedOnceTheTargetNamespaceGrantsIt() {
+        start(MockCluster.testConfig());
         cluster.deployment("other", "web");
         Trigger trigger = Triggers.redeploy(NS, "restart-other", "web");
         trigger.getSpec().getTarget().setNamespace("other");
         cluster.create(trigger);
+        Trigger refused = awaitStatus("restart-other", TriggerStatus.ERROR);
+        assertThat(refused.getStatus().getErrorMessage()).contains("no TriggerGrant in 'other' lets Triggers of 'shop' Redeploy there")
+                .contains("kind: TriggerGrant").contains("spec: {from: [{namespace: shop}], actions: [Redeploy]}");
+        assertThat(refused.getStatus().getConditions()).anySatisfy(c -> assertThat(c.getReason()).isEqualTo("NotGranted"));
+
+        cluster.grant("other", "from-shop", NS, null);
         awaitStatus("restart-other", TriggerStatus.READY);
+    }
+
+    @Test
+    void theKillSwitchRefusesCrossNamespaceTargetsWhateverTheGrants() {
+        start(MockCluster.testConfig().withAllowCrossNamespaceTargets(false));
+        cluster.deployment("other", "web");
+        cluster.grant("other", "from-shop", NS, null);
+        Trigger trigger = Triggers.redeploy(NS, "restart-other", "web");
+        trigger.getSpec().getTarget().setNamespace("other");
+        cluster.create(trigger);
+        Trigger t = awaitStatus("restart-other", TriggerStatus.ERROR);
+        assertThat(t.getStatus().getErrorMessage()).contains("installed with cross-namespace targets off");
     }
 
     @Test

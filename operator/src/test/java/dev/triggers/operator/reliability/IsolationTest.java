@@ -78,8 +78,10 @@ class IsolationTest {
     }
 
     @Test
-    void crossNamespaceTargetsWorkBothWaysWhenTheOperatorAllowsThem() {
-        start(MockCluster.testConfig().withAllowCrossNamespaceTargets(true), List.of());
+    void crossNamespaceTargetsWorkBothWaysWhenEachNamespaceGrantsThem() {
+        start(MockCluster.testConfig(), List.of());
+        f.cluster.grant(B, "from-a", A, null);
+        f.cluster.grant(A, "from-b", B, null);
         f.cluster.create(crossNamespace(A, "a-acts-on-b", B));
         f.cluster.create(crossNamespace(B, "b-acts-on-a", A));
 

@@ -2,6 +2,8 @@ package dev.triggers.operator.testing;
 
 import dev.triggers.operator.TriggerOperator;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.TriggerGrant;
+import dev.triggers.operator.api.v1alpha1.TriggerGrantSpec;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.SourceFactory;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -128,6 +130,18 @@ public final class MockCluster implements AutoCloseable {
 
     public Trigger create(Trigger trigger) {
         return client.resource(trigger).create();
+    }
+
+    /** A TriggerGrant in the target namespace: Triggers of {@code from} may act there (all workloads unless {@code to} says). */
+    public TriggerGrant grant(String targetNs, String name, String from, TriggerGrantSpec.To to, String... actions) {
+        TriggerGrant grant = new TriggerGrant();
+        grant.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(targetNs).withName(name).build());
+        TriggerGrantSpec spec = new TriggerGrantSpec();
+        spec.setFrom(List.of(new TriggerGrantSpec.From(from)));
+        spec.setTo(to);
+        if (actions.length > 0) spec.setActions(List.of(actions));
+        grant.setSpec(spec);
+        return client.resource(grant).create();
     }
 
     public Trigger trigger(String ns, String name) {

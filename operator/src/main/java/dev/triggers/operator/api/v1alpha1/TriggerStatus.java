@@ -54,6 +54,9 @@ public class TriggerStatus {
     @JsonPropertyDescription("How many events were folded into a fire by the cooldown (each one fired with the fire after it).")
     private Long coalescedCount;
 
+    @JsonPropertyDescription("Events that were refused at the moment of the patch and could not come back (webhook, core NATS, manual, cron): the Trigger was suspended, invalid, deleted or its target namespace not granted. SQS and JetStream messages refused this way are left unacknowledged and come back.")
+    private Long droppedCount;
+
     @JsonPropertyDescription("The event behind the last fire.")
     private EventRecord lastEvent;
 
@@ -86,6 +89,8 @@ public class TriggerStatus {
     public Long getFireCount() { return fireCount; }
     public void setFireCount(Long fireCount) { this.fireCount = fireCount; }
     public Long getCoalescedCount() { return coalescedCount; }
+    public Long getDroppedCount() { return droppedCount; }
+    public void setDroppedCount(Long droppedCount) { this.droppedCount = droppedCount; }
     public void setCoalescedCount(Long coalescedCount) { this.coalescedCount = coalescedCount; }
     public EventRecord getLastEvent() { return lastEvent; }
     public void setLastEvent(EventRecord lastEvent) { this.lastEvent = lastEvent; }

@@ -1,0 +1,194 @@
+package dev.triggers.operator.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.triggers.operator.api.v1alpha1.ActionSpec;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.TriggerGrant;
+import dev.triggers.operator.reconciler.FirePermissions;
+import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.tenancy.Grants;
+import dev.triggers.operator.testing.IdleSourceFactory;
+import dev.triggers.operator.testing.MockCluster;
+import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.testing.Triggers;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The executor alone, with the real permissions and grants on the mock API but no reconciler: an event
+ * queued in the cooldown is checked against the Trigger's newest spec when its fire comes, so no
+ * queued event follows its Trigger into another namespace, past a suspend, a delete or a broken spec.
+ */
+class FireGuardTest {
+    static final String A = "team-a";
+    static final String B = "team-b";
+    MockCluster cluster;
+    Grants grants;
+    FireExecutor executor;
+    final AtomicReference<Trigger> current = new AtomicReference<>();
+    ResourceID id;
+
+    @BeforeEach
+    void start() {
+        cluster = MockCluster.start();
+        cluster.namespace(A);
+        cluster.namespace(B);
+        cluster.deployment(A, "web");
+        cluster.deployment(B, "web");
+        Trigger trigger = Triggers.redeploy(A, "restart-web", "web");
+        trigger.getSpec().setCooldownSeconds(1);
+        trigger.getMetadata().setUid("uid-1");
+        trigger.getMetadata().setGeneration(1L);
+        current.set(trigger);
+        id = ResourceID.fromResource(trigger);
+        grants = new Grants(cluster.client(), Set.of(), ns -> {});
+        FirePermissions permissions = new FirePermissions(MockCluster.testConfig(),
+                type -> Optional.of(new IdleSourceFactory(SourceSpec.WEBHOOK)), grants);
+        executor = new FireExecutor(cluster.client(), Clock.systemUTC(), 2, new SimpleMeterRegistry(),
+                x -> Optional.ofNullable(current.get()), permissions, (x, r) -> {});
+    }
+
+    @AfterEach
+    void stop() {
+        executor.close();
+        grants.close();
+        cluster.close();
+    }
+
+    @Test
+    void aQueuedEventDoesNotFollowItsTriggerIntoAnotherNamespace() {
+        CompletableFuture<FireResult> queued = fireThenQueue();
+        change(t -> {
+            t.getSpec().getTarget().setNamespace(B);
+            return t;
+        });
+
+        FireResult result = queued.join();
+        assertThat(result.refused()).isTrue();
+        assertThat(result.summary()).contains("no TriggerGrant in '" + B + "'");
+        assertThat(templateAnnotations(B)).doesNotContainKey(RedeployAction.EVENT_ID);
+        assertThat(templateAnnotations(A)).containsEntry(RedeployAction.EVENT_ID, "first");
+    }
+
+    @Test
+    void aQueuedEventFiresInAnotherNamespaceOnlyWhileItsGrantLasts() {
+        TriggerGrant grant = cluster.grant(B, "from-a", A, null);
+        change(t -> {
+            t.getSpec().getTarget().setNamespace(B);
+            return t;
+        });
+        assertThat(executor.submit(id, event("granted")).join().succeeded()).isTrue();
+        assertThat(templateAnnotations(B)).containsEntry(RedeployAction.EVENT_ID, "granted");
+
+        CompletableFuture<FireResult> queued = executor.submit(id, event("after-revoke"));
+        cluster.client().resource(grant).delete();
+        await().until(() -> grants.in(B).isEmpty());
+
+        assertThat(queued.join().refused()).isTrue();
+        assertThat(templateAnnotations(B)).containsEntry(RedeployAction.EVENT_ID, "granted");
+    }
+
+    @Test
+    void aGrantForOtherActionsOrWorkloadsDoesNotCover() {
+        cluster.grant(B, "scale-only", A, null, ActionSpec.SCALE_UP);
+        cluster.deployment(B, "api");
+        var to = new dev.triggers.operator.api.v1alpha1.TriggerGrantSpec.To();
+        to.setNames(java.util.List.of("api"));
+        change(t -> {
+            t.getSpec().getTarget().setNamespace(B);
+            return t;
+        });
+        FireResult wrongAction = executor.submit(id, event("redeploy")).join();
+        assertThat(wrongAction.refused()).isTrue();
+        assertThat(wrongAction.summary()).contains("lets Triggers of '" + A + "' Redeploy");
+
+        cluster.grant(B, "redeploy-api", A, to, ActionSpec.REDEPLOY);
+        await().until(() -> grants.in(B).size() == 2);
+        FireResult wrongWorkload = executor.submit(id, event("web-not-granted")).join();
+        assertThat(wrongWorkload.succeeded()).isFalse();
+        assertThat(wrongWorkload.summary()).contains("Deployment " + B + "/web is not covered by any TriggerGrant");
+        assertThat(templateAnnotations(B)).doesNotContainKey(RedeployAction.EVENT_ID);
+    }
+
+    @Test
+    void aQueuedEventDoesNotFireOnceTheTriggerIsSuspended() {
+        CompletableFuture<FireResult> queued = fireThenQueue();
+        change(t -> {
+            t.getSpec().setSuspend(true);
+            return t;
+        });
+        assertThat(queued.join().refused()).isTrue();
+        assertThat(queued.join().summary()).isEqualTo("spec.suspend is true");
+        assertThat(templateAnnotations(A)).containsEntry(RedeployAction.EVENT_ID, "first");
+    }
+
+    @Test
+    void aQueuedEventDoesNotFireOnceTheTriggerIsDeleted() {
+        CompletableFuture<FireResult> queued = fireThenQueue();
+        current.set(null);
+        assertThat(queued.join().refused()).isTrue();
+        assertThat(templateAnnotations(A)).containsEntry(RedeployAction.EVENT_ID, "first");
+    }
+
+    @Test
+    void aQueuedEventDoesNotFireOnceTheSpecIsInvalid() {
+        CompletableFuture<FireResult> queued = fireThenQueue();
+        change(t -> {
+            t.getSpec().setAction(new ActionSpec("Delete", null));
+            return t;
+        });
+        FireResult result = queued.join();
+        assertThat(result.refused()).isTrue();
+        assertThat(result.summary()).contains("spec.action.type 'Delete' is not supported");
+        assertThat(templateAnnotations(A)).containsEntry(RedeployAction.EVENT_ID, "first");
+    }
+
+    @Test
+    void aFloodOfEventsThatCannotComeBackKeepsOnePendingEventAndOneFuture() {
+        CompletableFuture<FireResult> first = fireThenQueue();
+        CompletableFuture<FireResult> last = first;
+        for (int i = 0; i < 10_000; i++) last = executor.submit(id, event("flood-" + i));
+        // Every folded event shares the pending fire's future: memory does not grow with the flood.
+        assertThat(last).isSameAs(first);
+        assertThat(last.join().succeeded()).isTrue();
+        assertThat(templateAnnotations(A)).containsEntry(RedeployAction.EVENT_ID, "flood-9999");
+    }
+
+    /** Fires "first" at once, then queues "second" inside the cooldown; returns the queued event's future. */
+    private CompletableFuture<FireResult> fireThenQueue() {
+        assertThat(executor.submit(id, event("first")).join().succeeded()).isTrue();
+        CompletableFuture<FireResult> queued = executor.submit(id, event("second"));
+        assertThat(queued).isNotDone();
+        return queued;
+    }
+
+    /** The spec as a user's edit leaves it: a new generation (the operator has not reconciled it). */
+    private void change(UnaryOperator<Trigger> edit) {
+        Trigger copy = cluster.client().getKubernetesSerialization().clone(current.get());
+        Trigger edited = edit.apply(copy);
+        edited.getMetadata().setGeneration(current.get().getMetadata().getGeneration() + 1);
+        current.set(edited);
+    }
+
+    private static TriggerEvent event(String id) {
+        return new TriggerEvent(TriggerEvent.WEBHOOK, id, Instant.now());
+    }
+
+    private Map<String, String> templateAnnotations(String ns) {
+        Map<String, String> a = cluster.getDeployment(ns, "web").getSpec().getTemplate().getMetadata().getAnnotations();
+        return a == null ? Map.of() : a;
+    }
+}
