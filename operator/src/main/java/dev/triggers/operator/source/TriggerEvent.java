@@ -11,7 +11,8 @@ import java.time.Instant;
  * @param receivedAt when the operator received it (cron: the slot time)
  * @param caller webhook only: the caller's address; otherwise null
  * @param redeliverable true when the transport redelivers the event unless it is acknowledged (an SQS
- *     message, a JetStream message): the executor may then refuse it instead of keeping it. Other events
+ *     message, a JetStream message, a fire-request annotation not yet handled): the executor may then
+ *     refuse it instead of keeping it. Other events
  *     are kept at most one per Trigger (the newest) plus a count, so a flood cannot grow the heap.
  */
 public record TriggerEvent(String source, String id, Instant receivedAt, String caller, boolean redeliverable) {
@@ -29,7 +30,7 @@ public record TriggerEvent(String source, String id, Instant receivedAt, String 
         this(source, id, receivedAt, caller, false);
     }
 
-    /** An event the transport redelivers until it is acknowledged (SQS, JetStream). */
+    /** An event the transport redelivers until it is acknowledged (SQS, JetStream, a fire-request annotation). */
     public static TriggerEvent redeliverable(String source, String id, Instant receivedAt) {
         return new TriggerEvent(source, id, receivedAt, null, true);
     }

@@ -34,7 +34,8 @@ public final class ManualFireSource implements TriggerSource {
         Instant now = context.clock().instant();
         if (now.isBefore(retryAfter)) return;
         inFlight = requested;
-        context.fire(new TriggerEvent(TriggerEvent.MANUAL, requested, now)).whenComplete((result, error) -> {
+        // Redeliverable: the annotation stays until a fire handles it, so a refused request comes back.
+        context.fire(TriggerEvent.redeliverable(TriggerEvent.MANUAL, requested, now)).whenComplete((result, error) -> {
             synchronized (this) {
                 if (error != null || !result.succeeded()) {
                     if (Objects.equals(inFlight, requested)) inFlight = null;

@@ -220,6 +220,12 @@ final class WebhookTriggerSource implements TriggerSource {
                 factory.eventOutcome(namespace, name, "fired");
                 return;
             }
+            if (r.refused()) {
+                // Refused at the moment of the patch (suspended, invalid, not granted, deleted): the executor
+                // counted and recorded it; retrying would only be refused again.
+                factory.eventOutcome(namespace, name, "dropped");
+                return;
+            }
             WebhookTriggerSource now = factory.local(context.trigger()).orElse(null);
             if (now == null) {
                 drop(event, "its Trigger is suspended, deleted or invalid now (last fire: " + r.summary() + ")");
