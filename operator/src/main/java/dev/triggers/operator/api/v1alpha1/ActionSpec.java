@@ -1,5 +1,6 @@
 package dev.triggers.operator.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Size;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -15,6 +16,7 @@ public class ActionSpec extends SpecObject {
     public static final String REDEPLOY = "Redeploy";
     public static final String SCALE_UP = "ScaleUp";
 
+    @Size(max = 32)
     @JsonPropertyDescription("Redeploy (default): a rolling restart, as `kubectl rollout restart` does. ScaleUp: raise replicas by scaleUp.step, up to scaleUp.maxReplicas.")
     private String type;
 

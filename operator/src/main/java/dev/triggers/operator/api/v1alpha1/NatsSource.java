@@ -8,14 +8,16 @@ import java.util.List;
 /** A NATS subject (at most once) or a JetStream durable consumer (acked after the action succeeded). */
 public class NatsSource extends SpecObject {
     @Required
-    @Size(min = 1)
+    @Size(min = 1, max = 16)
     @JsonPropertyDescription("NATS server URLs, e.g. nats://nats.messaging:4222.")
-    private List<String> servers;
+    private List<@Size(max = 512) String> servers;
 
     @Required
+    @Size(max = 256)
     @JsonPropertyDescription("The subject to subscribe to; wildcards (* and >) allowed.")
     private String subject;
 
+    @Size(max = 128)
     @JsonPropertyDescription("Core NATS: a queue group, so that only one subscriber of the group receives each message.")
     private String queueGroup;
 
@@ -39,10 +41,12 @@ public class NatsSource extends SpecObject {
     /** A JetStream stream and the durable consumer name the operator creates or binds to. */
     public static class JetStreamSpec extends SpecObject {
         @Required
+        @Size(max = 128)
         @JsonPropertyDescription("The stream that holds the subject.")
         private String stream;
 
         @Required
+        @Size(max = 128)
         @JsonPropertyDescription("The durable consumer's name; the operator creates it if missing.")
         private String durable;
 

@@ -1,5 +1,6 @@
 package dev.triggers.operator.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Size;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -25,6 +26,7 @@ public class SourceSpec extends SpecObject {
     public static final String WEBHOOK = "Webhook";
 
     @Required
+    @Size(max = 16)
     @JsonPropertyDescription("Cron | SQS | NATS | Webhook. Immutable after create.")
     private String type;
 

@@ -4,17 +4,21 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** An SQS queue, long-polled by the leader; a message is deleted only after its fire succeeded. */
 public class SqsSource extends SpecObject {
     @Required
+    @Size(max = 1024)
     @JsonPropertyDescription("The queue URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/deploys.")
     private String queueUrl;
 
     @Required
+    @Size(max = 32)
     @JsonPropertyDescription("The AWS region of the queue, e.g. eu-west-1.")
     private String region;
 
+    @Size(max = 512)
     @JsonPropertyDescription("Override the SQS endpoint (ElasticMQ, LocalStack, a VPC endpoint).")
     private String endpoint;
 

@@ -1,5 +1,6 @@
 package dev.triggers.operator.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Size;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -16,17 +17,21 @@ public class TargetRef extends SpecObject {
     /** The label that groups an application's workloads (Kubernetes' recommended labels). */
     public static final String APPLICATION_LABEL = "app.kubernetes.io/instance";
 
+    @Size(max = 32)
     @JsonPropertyDescription("Deployment (default): one Deployment. Application: every Deployment, StatefulSet and DaemonSet labelled app.kubernetes.io/instance=<name>, or matching selector.")
     private String kind;
 
+    @Size(max = 253)
     @JsonPropertyDescription("The Deployment's name, or the application's name (the value of app.kubernetes.io/instance).")
     private String name;
 
-    @JsonPropertyDescription("The target's namespace. Defaults to the Trigger's own; another namespace is refused unless the operator allows cross-namespace targets.")
+    @Size(max = 63)
+    @JsonPropertyDescription("The target's namespace. Defaults to the Trigger's own; another namespace needs a TriggerGrant there that lets this Trigger's namespace act (and the operator's cross-namespace switch on).")
     private String namespace;
 
+    @Size(max = 16)
     @JsonPropertyDescription("Application only: match workloads by these labels instead of app.kubernetes.io/instance=<name>.")
-    private Map<String, String> selector;
+    private Map<String, @Size(max = 63) String> selector;
 
     public TargetRef() {}
 

@@ -21,7 +21,7 @@ public class TriggerGrantSpec {
     @Size(max = 2)
     @ValidationRule(value = "self.all(a, a in ['Redeploy', 'ScaleUp'])", message = "actions may only list Redeploy and ScaleUp")
     @JsonPropertyDescription("The actions granted: Redeploy, ScaleUp. Omitted: both.")
-    private List<String> actions;
+    private List<@Size(max = 16) String> actions;
 
     public List<From> getFrom() { return from; }
     public void setFrom(List<From> from) { this.from = from; }
@@ -56,7 +56,7 @@ public class TriggerGrantSpec {
 
         @Size(max = 16)
         @JsonPropertyDescription("Workloads carrying all of these labels may be acted on.")
-        private Map<String, String> selector;
+        private Map<String, @Size(max = 63) String> selector;
 
         public List<String> getNames() { return names; }
         public void setNames(List<String> names) { this.names = names; }

@@ -1,5 +1,6 @@
 package dev.triggers.operator.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Size;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
@@ -8,6 +9,7 @@ import io.fabric8.generator.annotation.Required;
 
 /** What fires (source), what is acted on (target) and how (action). */
 public class TriggerSpec extends SpecObject {
+    @Size(max = 4096)
     @JsonPropertyDescription("A free-text description of what this Trigger is for.")
     private String description;
 

@@ -1,12 +1,17 @@
 package dev.triggers.operator.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Max;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 
 /** Settings of a webhook source; the URL and token are minted by the operator. */
 public class WebhookSource extends SpecObject {
+    /** 10 a second: a Trigger fires at most once per cooldown anyway, so more only costs the operator. */
+    public static final int MAX_RATE_LIMIT_PER_MINUTE = 600;
+
     @Min(1)
-    @JsonPropertyDescription("Accepted calls per minute for this Trigger; more answer 429. Default: the operator's setting.")
+    @Max(WebhookSource.MAX_RATE_LIMIT_PER_MINUTE)
+    @JsonPropertyDescription("Accepted calls per minute for this Trigger (at most 600); more answer 429. Default: the operator's setting.")
     private Integer rateLimitPerMinute;
 
     public Integer getRateLimitPerMinute() { return rateLimitPerMinute; }
