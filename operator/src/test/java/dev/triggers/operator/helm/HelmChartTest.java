@@ -38,11 +38,11 @@ class HelmChartTest {
     static final Set<String> TRIGGER_NAMESPACE_RULES = Set.of(
             "triggers.dev/triggers: get,list,watch,patch",
             "triggers.dev/triggers/status: patch",
-            "apps/deployments: get,list,watch,patch",
-            "apps/statefulsets: get,list,watch,patch",
-            "apps/daemonsets: get,list,watch,patch",
-            "core/secrets: get,list,watch,create,update",
-            "core/events: create,patch");
+            "apps/deployments: get,list,patch",
+            "apps/statefulsets: get,list,patch",
+            "apps/daemonsets: get,list,patch",
+            "core/secrets: get,create,update",
+            "core/events: create");
     static final Set<String> LEADER_ELECTION_RULES = Set.of(
             "coordination.k8s.io/leases: create",
             "coordination.k8s.io/leases[trigger-operator-leader]: get,update,patch");
@@ -131,6 +131,30 @@ class HelmChartTest {
 
         assertThat(env(one(docs, "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
                 .containsEntry("WATCH_NAMESPACES", "shop,payments");
+    }
+
+    /**
+     * The webhook server faces the internet from the operator's JVM: nothing in the chart may let it read every
+     * Secret. No rule grants list or watch (or "*") on secrets (or on "*" resources of the core group), in
+     * either mode.
+     */
+    @Test
+    void noRuleListsOrWatchesSecretsInEitherMode() {
+        for (List<JsonNode> docs : List.of(render(t -> t), render(t -> t.set("watchNamespaces[0]", "shop").set("watchNamespaces[1]", "payments")))) {
+            List<JsonNode> roles = docs.stream().filter(d -> Set.of("Role", "ClusterRole").contains(d.get("kind").asText())).toList();
+            assertThat(roles).isNotEmpty();
+            for (JsonNode role : roles) {
+                for (JsonNode rule : role.get("rules")) {
+                    List<String> groups = texts(rule.get("apiGroups"));
+                    List<String> resources = texts(rule.get("resources"));
+                    List<String> verbs = texts(rule.get("verbs"));
+                    boolean secrets = (groups.contains("") || groups.contains("*")) && (resources.contains("secrets") || resources.contains("*"));
+                    if (!secrets) continue;
+                    assertThat(verbs).as("%s %s: %s", role.get("kind").asText(), role.at("/metadata/name").asText(), rule)
+                            .doesNotContain("list", "watch", "*");
+                }
+            }
+        }
     }
 
     @Test
