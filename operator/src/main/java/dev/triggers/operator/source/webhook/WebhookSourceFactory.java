@@ -72,7 +72,7 @@ public final class WebhookSourceFactory implements SourceFactory {
             throw e;
         }
         // Every replica forgets the per-Trigger state (rate limit, Idempotency-Keys, meters) of deleted Triggers.
-        long sweep = settings.recheckInterval().toMillis();
+        long sweep = Math.max(1, settings.recheckInterval().toMillis());
         rechecks.scheduleWithFixedDelay(this::forgetDeleted, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
@@ -145,7 +145,7 @@ public final class WebhookSourceFactory implements SourceFactory {
      * webhook Triggers started together (a new leader) spread their Secret GETs evenly over the interval.
      */
     ScheduledFuture<?> schedulePeriodic(Runnable check) {
-        long every = settings.recheckInterval().toMillis();
+        long every = Math.max(1, settings.recheckInterval().toMillis());
         long first = ThreadLocalRandom.current().nextLong(every) + 1;
         return rechecks.scheduleWithFixedDelay(check, first, every, TimeUnit.MILLISECONDS);
     }
