@@ -62,12 +62,12 @@ app.kubernetes.io/part-of: trigger-operator
 The rules the operator needs where Triggers live, and nothing more (README explains each):
 - triggers: watched (list/watch, get); patch of metadata labels (merge patch), never of spec;
 - triggers/status: merge patches of the status;
-- deployments, statefulsets, daemonsets: looked up (get, list by label for Application targets) and
-  patched (restart annotations on the pod template; ScaleUp patches spec.replicas on the workload itself,
-  so the scale subresource is not used);
-- secrets: the webhook source's owned <trigger>-webhook Secrets (create, update on rotation, watched) and
-  credentials Secrets of SQS/NATS sources (get);
-- events: Fired / FireFailed and source Events on Triggers.
+- deployments, statefulsets, daemonsets: looked up (get by name, and again on a ScaleUp conflict; list by
+  label for Application targets) and patched (restart annotations on the pod template; ScaleUp patches
+  spec.replicas on the workload itself, so the scale subresource is not used); never watched;
+- secrets: by name only, never listed nor watched: the webhook source's owned <trigger>-webhook Secrets
+  (get, create, update on rotation) and credentials Secrets of SQS/NATS sources (get);
+- events: Fired / FireFailed and source Events on Triggers (created, never patched).
 */}}
 {{- define "trigger-operator.rules" -}}
 - apiGroups: ["triggers.dev"]
@@ -78,11 +78,11 @@ The rules the operator needs where Triggers live, and nothing more (README expla
   verbs: ["patch"]
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["get", "list", "patch"]
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "list", "watch", "create", "update"]
+  verbs: ["get", "create", "update"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end }}

@@ -72,6 +72,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
 
     @Override
     public List<EventSource<?, Trigger>> prepareEventSources(EventSourceContext<Trigger> context) {
+        sources.useTriggerCache(context.getPrimaryCache()::get);
         return List.of(reconcileRequests);
     }
 
@@ -252,6 +253,8 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         owned.put("url", described.getUrl());
         owned.put("webhookSecretName", described.getWebhookSecretName());
         owned.put("nextFireAt", described.getNextFireAt());
+        // Kept when no running source describes them (suspended, invalid spec): a webhook source clears them with [].
+        owned.put("webhookTokenDigests", described.getWebhookTokenDigests() != null ? described.getWebhookTokenDigests() : current.getWebhookTokenDigests());
         owned.put("lastMissedSchedule", described.getLastMissedSchedule() != null ? described.getLastMissedSchedule() : current.getLastMissedSchedule());
         boolean changed = !Objects.equals(current.getStatus(), state)
                 || !Objects.equals(Objects.toString(current.getErrorMessage(), ""), errorMessage)
@@ -259,6 +262,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
                 || !Objects.equals(current.getUrl(), described.getUrl())
                 || !Objects.equals(current.getWebhookSecretName(), described.getWebhookSecretName())
                 || !Objects.equals(current.getNextFireAt(), described.getNextFireAt())
+                || !Objects.equals(current.getWebhookTokenDigests(), owned.get("webhookTokenDigests"))
                 || !Objects.equals(current.getLastMissedSchedule(), owned.get("lastMissedSchedule"))
                 || !sameConditions(current.getConditions(), conditions);
         if (!changed) return;

@@ -1,7 +1,10 @@
 package dev.triggers.operator.source;
 
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** Makes the running source of one source type (Cron, SQS, NATS, Webhook). */
 public interface SourceFactory extends AutoCloseable {
@@ -19,6 +22,12 @@ public interface SourceFactory extends AutoCloseable {
 
     /** Starts receiving events for the Trigger. Must not block on the network: report through health. */
     TriggerSource start(Trigger trigger, SourceContext context);
+
+    /**
+     * The operator's Trigger informer cache, handed over when the reconciler is registered. It runs on every
+     * replica, leader or standby, so what a factory serves on every replica (the webhook server) reads it.
+     */
+    default void useTriggerCache(Function<ResourceID, Optional<Trigger>> cache) {}
 
     /** Releases what the factory shares between Triggers (a scheduler, connections). */
     @Override

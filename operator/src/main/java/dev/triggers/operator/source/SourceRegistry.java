@@ -57,6 +57,11 @@ public final class SourceRegistry implements AutoCloseable {
         this.reconcileRequests = reconcileRequests;
     }
 
+    /** Hands every factory the operator's Trigger informer cache (see {@link SourceFactory#useTriggerCache}). */
+    public void useTriggerCache(Function<ResourceID, Optional<Trigger>> cache) {
+        factories.values().forEach(f -> f.useTriggerCache(cache));
+    }
+
     public Optional<SourceFactory> factory(String type) {
         return Optional.ofNullable(factories.get(type));
     }

@@ -5,7 +5,6 @@ import ch.qos.logback.classic.LoggerContext;
 import dev.triggers.operator.TriggerOperator;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
-import dev.triggers.operator.api.v1alpha1.WebhookSource;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.webhook.WebhookSettings;
 import dev.triggers.operator.source.webhook.WebhookSourceFactory;
@@ -57,7 +56,8 @@ public final class WebhookThroughput {
             cluster.namespace("bench");
             cluster.deployment("bench", "web");
             SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-            OperatorConfig config = MockCluster.testConfig();
+            // The operator-wide default is the admin's (uncapped); a spec's rateLimitPerMinute is capped.
+            OperatorConfig config = MockCluster.testConfig().withWebhookRateLimitPerMinute(100_000_000);
             WebhookSourceFactory webhooks = WebhookSourceFactory.open(cluster.client(), config,
                     WebhookSettings.defaults().withBindAddress("127.0.0.1")
                             // measures the refused path itself, not the per-address limit on refused calls
@@ -65,9 +65,6 @@ public final class WebhookThroughput {
             TriggerOperator operator = cluster.startOperator(config, Clock.systemUTC(), metrics, List.of(webhooks));
             Trigger trigger = Triggers.redeploy("bench", "deploy-web", "web");
             trigger.getSpec().setCooldownSeconds(1);
-            WebhookSource webhook = new WebhookSource();
-            webhook.setRateLimitPerMinute(100_000_000);
-            trigger.getSpec().getSource().setWebhook(webhook);
             cluster.create(trigger);
             String token = awaitToken(cluster, webhooks);
 

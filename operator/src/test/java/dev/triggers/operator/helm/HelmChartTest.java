@@ -38,11 +38,11 @@ class HelmChartTest {
     static final Set<String> TRIGGER_NAMESPACE_RULES = Set.of(
             "triggers.dev/triggers: get,list,watch,patch",
             "triggers.dev/triggers/status: patch",
-            "apps/deployments: get,list,watch,patch",
-            "apps/statefulsets: get,list,watch,patch",
-            "apps/daemonsets: get,list,watch,patch",
-            "core/secrets: get,list,watch,create,update",
-            "core/events: create,patch");
+            "apps/deployments: get,list,patch",
+            "apps/statefulsets: get,list,patch",
+            "apps/daemonsets: get,list,patch",
+            "core/secrets: get,create,update",
+            "core/events: create");
     static final Set<String> LEADER_ELECTION_RULES = Set.of(
             "coordination.k8s.io/leases: create",
             "coordination.k8s.io/leases[trigger-operator-leader]: get,update,patch");
@@ -80,6 +80,7 @@ class HelmChartTest {
                 .containsEntry("WEBHOOK_PORT", "8080")
                 .containsEntry("METRICS_PORT", "8081")
                 .containsEntry("WEBHOOK_RATE_LIMIT_PER_MINUTE", "60")
+                .containsEntry("WEBHOOK_SECRET_RECHECK_SECONDS", "60")
                 .containsEntry("WEBHOOK_BASE_URL", "http://" + FULLNAME + "-webhook." + NS + ".svc")
                 .containsEntry("LOG_LEVEL", "INFO")
                 .containsEntry("LOG_FORMAT", "text")
@@ -131,6 +132,73 @@ class HelmChartTest {
 
         assertThat(env(one(docs, "Deployment", FULLNAME).at("/spec/template/spec/containers/0")))
                 .containsEntry("WATCH_NAMESPACES", "shop,payments");
+    }
+
+    /**
+     * The webhook server faces the internet from the operator's JVM: nothing in the chart may let it read every
+     * Secret. No rule grants list or watch (or "*") on secrets (or on "*" resources of the core group), in
+     * either mode.
+     */
+    @Test
+    void noRuleListsOrWatchesSecretsInEitherMode() {
+        for (List<JsonNode> docs : List.of(render(t -> t), render(t -> t.set("watchNamespaces[0]", "shop").set("watchNamespaces[1]", "payments")))) {
+            List<JsonNode> roles = docs.stream().filter(d -> Set.of("Role", "ClusterRole").contains(d.get("kind").asText())).toList();
+            assertThat(roles).isNotEmpty();
+            for (JsonNode role : roles) {
+                for (JsonNode rule : role.get("rules")) {
+                    List<String> groups = texts(rule.get("apiGroups"));
+                    List<String> resources = texts(rule.get("resources"));
+                    List<String> verbs = texts(rule.get("verbs"));
+                    boolean secrets = (groups.contains("") || groups.contains("*")) && (resources.contains("secrets") || resources.contains("*"));
+                    if (!secrets) continue;
+                    assertThat(verbs).as("%s %s: %s", role.get("kind").asText(), role.at("/metadata/name").asText(), rule)
+                            .doesNotContain("list", "watch", "*");
+                }
+            }
+        }
+    }
+
+    @Test
+    void networkPolicyOnlyWhenEnabledLetsInTheIngressControllerToWebhooksAndMonitoringToMetricsOnly() {
+        assertThat(kinds(render(t -> t))).doesNotContain("NetworkPolicy");
+
+        List<JsonNode> docs = render(t -> t.set("networkPolicy.enabled", "true")
+                .set("networkPolicy.webhook.podSelector.matchLabels.app\\.kubernetes\\.io/name", "ingress-nginx"));
+        JsonNode policy = one(docs, "NetworkPolicy", FULLNAME);
+        // It selects exactly the operator's pods.
+        JsonNode podLabels = one(docs, "Deployment", FULLNAME).at("/spec/template/metadata/labels");
+        policy.at("/spec/podSelector/matchLabels").fields().forEachRemaining(l ->
+                assertThat(podLabels.get(l.getKey()).asText()).isEqualTo(l.getValue().asText()));
+        assertThat(policy.at("/spec/podSelector/matchLabels").size()).isPositive();
+        // Inbound only: egress (API server, SQS, NATS) is not restricted.
+        assertThat(texts(policy.at("/spec/policyTypes"))).containsExactly("Ingress");
+
+        JsonNode ingress = policy.at("/spec/ingress");
+        assertThat(ingress.size()).isEqualTo(2);
+        JsonNode webhook = ingress.get(0);
+        assertThat(webhook.at("/ports").size()).isEqualTo(1);
+        assertThat(webhook.at("/ports/0/port").asInt()).isEqualTo(8080);
+        assertThat(webhook.at("/from").size()).isEqualTo(1);
+        assertThat(webhook.at("/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText()).isEqualTo("ingress-nginx");
+        assertThat(webhook.at("/from/0/podSelector/matchLabels/app.kubernetes.io~1name").asText()).isEqualTo("ingress-nginx");
+        JsonNode metrics = ingress.get(1);
+        assertThat(metrics.at("/ports").size()).isEqualTo(1);
+        assertThat(metrics.at("/ports/0/port").asInt()).isEqualTo(8081);
+        assertThat(metrics.at("/from").size()).isEqualTo(1);
+        assertThat(metrics.at("/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText()).isEqualTo("monitoring");
+        assertThat(metrics.at("/from/0").has("podSelector")).as("empty podSelector: every pod of the namespace").isFalse();
+        // Every rule names a port and a source: nothing is open to all.
+        ingress.forEach(rule -> {
+            assertThat(rule.has("ports") && rule.get("ports").size() > 0).isTrue();
+            assertThat(rule.has("from") && rule.get("from").size() > 0).isTrue();
+            rule.get("from").forEach(peer -> assertThat(peer.size()).isPositive());
+        });
+
+        // The ports follow the values.
+        JsonNode moved = one(render(t -> t.set("networkPolicy.enabled", "true").set("webhook.port", "9443").set("metrics.port", "9090")),
+                "NetworkPolicy", FULLNAME);
+        assertThat(moved.at("/spec/ingress/0/ports/0/port").asInt()).isEqualTo(9443);
+        assertThat(moved.at("/spec/ingress/1/ports/0/port").asInt()).isEqualTo(9090);
     }
 
     @Test

@@ -11,6 +11,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.WebhookSource;
 import dev.triggers.operator.source.webhook.WebhookFixture;
+import dev.triggers.operator.source.webhook.WebhookSourceFactory;
 import dev.triggers.operator.source.webhook.WebhookTokens;
 import dev.triggers.operator.testing.Triggers;
 import java.io.ByteArrayOutputStream;
@@ -255,7 +256,7 @@ class WebhookAbuseTest {
 
     @Test
     void callsRacingTheDeletionOfTheTokenSecretNeverFailAndTheOldTokenIsRevoked() throws Exception {
-        String token = create("hammered", 1_000_000);
+        String token = create("hammered", WebhookSourceFactory.MAX_RATE_LIMIT_PER_MINUTE);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong calls = new AtomicLong();
         ExecutorService callers = Executors.newFixedThreadPool(6);
@@ -275,7 +276,8 @@ class WebhookAbuseTest {
         try {
             await().until(() -> accepted("hammered") >= 20);
             f.cluster.client().secrets().inNamespace(NS).withName(WebhookTokens.secretName("hammered")).delete();
-            // The operator mints a new token; the old one is refused from then on.
+            // Within the recheck interval the operator sees the Secret gone and mints a new token; the old one is
+            // refused from then on.
             await().until(() -> f.secret("hammered") != null && !token.equals(f.token("hammered")));
             tokens.add(f.token("hammered"));
             await().until(() -> f.factory.tokens().verify(NS, "hammered", token).isEmpty());

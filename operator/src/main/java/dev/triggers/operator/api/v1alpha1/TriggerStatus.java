@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * What the operator observed. The reconciler owns status, errorMessage, conditions, observedGeneration,
- * url, webhookSecretName and nextFireAt; the executor owns the fire record (lastFiredAt, fireCount,
+ * url, webhookSecretName, webhookTokenDigests and nextFireAt; the executor owns the fire record (lastFiredAt, fireCount,
  * lastEvent, lastScheduleTime, lastFireRequest). Each writes only its own fields, with a merge patch.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -35,6 +35,11 @@ public class TriggerStatus {
 
     @JsonPropertyDescription("Webhook only: the Secret holding the token and the full URL with the token.")
     private String webhookSecretName;
+
+    // Webhook only. What every replica checks a presented token against (from its Trigger informer), so that no
+    // replica needs to read or watch Secrets. A digest of a 256-bit random token does not reveal the token.
+    @JsonPropertyDescription("Webhook only: SHA-256 digests of the tokens accepted now (the current one; during a rotation's grace period also the previous one, until its expiresAt). Never a token.")
+    private List<TokenDigest> webhookTokenDigests;
 
     @JsonPropertyDescription("When the Trigger last fired (RFC 3339).")
     private String lastFiredAt;
@@ -78,6 +83,8 @@ public class TriggerStatus {
     public void setUrl(String url) { this.url = url; }
     public String getWebhookSecretName() { return webhookSecretName; }
     public void setWebhookSecretName(String webhookSecretName) { this.webhookSecretName = webhookSecretName; }
+    public List<TokenDigest> getWebhookTokenDigests() { return webhookTokenDigests; }
+    public void setWebhookTokenDigests(List<TokenDigest> webhookTokenDigests) { this.webhookTokenDigests = webhookTokenDigests; }
     public String getLastFiredAt() { return lastFiredAt; }
     public void setLastFiredAt(String lastFiredAt) { this.lastFiredAt = lastFiredAt; }
     public String getLastScheduleTime() { return lastScheduleTime; }
@@ -128,5 +135,36 @@ public class TriggerStatus {
         public void setReceivedAt(String receivedAt) { this.receivedAt = receivedAt; }
         public String getCaller() { return caller; }
         public void setCaller(String caller) { this.caller = caller; }
+    }
+
+    /** A webhook token's SHA-256 digest (lowercase hex) and, for the previous token of a rotation, when it stops working. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class TokenDigest {
+        @JsonPropertyDescription("SHA-256 of the token, lowercase hex.")
+        private String sha256;
+        @JsonPropertyDescription("Absent for the current token; the previous token is accepted until then (RFC 3339).")
+        private String expiresAt;
+
+        public TokenDigest() {}
+
+        public TokenDigest(String sha256, String expiresAt) {
+            this.sha256 = sha256;
+            this.expiresAt = expiresAt;
+        }
+
+        public String getSha256() { return sha256; }
+        public void setSha256(String sha256) { this.sha256 = sha256; }
+        public String getExpiresAt() { return expiresAt; }
+        public void setExpiresAt(String expiresAt) { this.expiresAt = expiresAt; }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TokenDigest d && java.util.Objects.equals(sha256, d.sha256) && java.util.Objects.equals(expiresAt, d.expiresAt);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(sha256, expiresAt);
+        }
     }
 }

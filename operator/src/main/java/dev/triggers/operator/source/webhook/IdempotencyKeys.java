@@ -50,6 +50,11 @@ final class IdempotencyKeys {
         if (e != null && e.eventId.equals(eventId)) entries.remove(trigger + "\n" + key);
     }
 
+    /** Forgets the keys of the Triggers {@code gone} accepts (their "namespace/name"): a deleted Trigger's. */
+    synchronized void forget(java.util.function.Predicate<String> gone) {
+        entries.keySet().removeIf(k -> gone.test(k.substring(0, k.indexOf('\n'))));
+    }
+
     synchronized int size() {
         return entries.size();
     }

@@ -39,6 +39,11 @@ final class WebhookRateLimits {
         return bucket.take(now);
     }
 
+    /** Forgets the buckets of the keys {@code gone} accepts (a deleted Trigger's). */
+    void forget(java.util.function.Predicate<String> gone) {
+        buckets.keySet().removeIf(gone);
+    }
+
     int size() {
         return buckets.size();
     }

@@ -36,6 +36,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -189,19 +190,13 @@ public final class WebhookServer implements AutoCloseable {
         if (verified.isEmpty()) return refused(ex);
         if (!drain(ex.getRequestBody(), maxBody)) return tooLarge(ex);
 
-        // The caller holds the token: from here on, answers may say more.
+        // The caller holds the token: from here on, answers may say more. The Trigger is the informer's copy
+        // whose status held the digest (on every replica: no API read per call).
         ResourceID id = new ResourceID(name, namespace);
         Optional<WebhookTriggerSource> local = factory.local(id);
-        Trigger trigger;
-        try {
-            trigger = local.isPresent() ? local.get().latest() : client.resources(Trigger.class).inNamespace(namespace).withName(name).get();
-        } catch (RuntimeException e) {
-            log.warn("{}/{}: could not read the Trigger for a webhook call: {}", namespace, name, KubernetesErrors.describe(e, "get", "Trigger"));
-            return unavailable(ex);
-        }
-        if (trigger == null || trigger.getSpec() == null || trigger.getSpec().getSource() == null
-                || !SourceSpec.WEBHOOK.equals(trigger.getSpec().getSource().getType())
-                || !verified.get().ownerUid().equals(Optional.ofNullable(trigger.getMetadata().getUid()).orElse(""))) {
+        Trigger trigger = verified.get().trigger();
+        if (trigger.getSpec() == null || trigger.getSpec().getSource() == null
+                || !SourceSpec.WEBHOOK.equals(trigger.getSpec().getSource().getType())) {
             return notFound(ex);
         }
         if (trigger.getSpec().isSuspended()) {
@@ -248,6 +243,24 @@ public final class WebhookServer implements AutoCloseable {
             log.info("{}/{}: accepted webhook event {} from {}, handed to the leader as a fire request", namespace, name, eventId, caller);
         }
         return send(ex, 202, accepted(eventId));
+    }
+
+    /** Forgets the rate-limit buckets and Idempotency-Keys of the Triggers {@code gone} says were deleted. */
+    void forget(Predicate<ResourceID> gone) {
+        Predicate<String> goneKey = key -> {
+            int slash = key.indexOf('/');
+            return slash > 0 && gone.test(new ResourceID(key.substring(slash + 1), key.substring(0, slash)));
+        };
+        rateLimits.forget(goneKey);
+        idempotency.forget(goneKey);
+    }
+
+    int rateLimitBuckets() {
+        return rateLimits.size();
+    }
+
+    int idempotencyKeys() {
+        return idempotency.size();
     }
 
     /** Not the leader (or not started yet): the leader's manual-fire source fires this annotation value once. */

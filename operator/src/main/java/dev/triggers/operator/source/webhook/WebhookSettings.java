@@ -19,6 +19,9 @@ import java.util.Map;
  * @param failedCallsPerMinute refused calls (wrong token, unknown Trigger) one client address may make at once, then
  *     per minute; past that they answer 429 instead of 404 (WEBHOOK_FAILED_CALLS_PER_MINUTE, 120). Valid calls are never
  *     counted nor limited by it, so a flood from the address of an ingress shared with real callers does not block them
+ * @param recheckInterval how often the leader GETs each webhook Trigger's token Secret (WEBHOOK_SECRET_RECHECK_SECONDS, 60):
+ *     deleting the Secret revokes its token within this much (there is no watch on Secrets), each Trigger at its own
+ *     offset inside the interval; also how often every replica forgets the webhook state of deleted Triggers
  */
 public record WebhookSettings(
         String bindAddress,
@@ -30,7 +33,8 @@ public record WebhookSettings(
         int fireAttempts,
         Duration firstRetryDelay,
         Duration maxRetryDelay,
-        int failedCallsPerMinute) {
+        int failedCallsPerMinute,
+        Duration recheckInterval) {
 
     public static final int ONE_MIB = 1024 * 1024;
 
@@ -49,32 +53,38 @@ public record WebhookSettings(
                 Integer.parseInt(env.getOrDefault("WEBHOOK_FIRE_ATTEMPTS", "8")),
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(2),
-                Integer.parseInt(env.getOrDefault("WEBHOOK_FAILED_CALLS_PER_MINUTE", "120")));
+                Integer.parseInt(env.getOrDefault("WEBHOOK_FAILED_CALLS_PER_MINUTE", "120")),
+                Duration.ofSeconds(Math.max(1, Long.parseLong(env.getOrDefault("WEBHOOK_SECRET_RECHECK_SECONDS", "60")))));
     }
 
     public WebhookSettings withBindAddress(String address) {
         return new WebhookSettings(address, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval);
     }
 
     public WebhookSettings withRotationGrace(Duration grace) {
         return new WebhookSettings(bindAddress, grace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval);
     }
 
     public WebhookSettings withFireRetries(int attempts, Duration first, Duration max) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                attempts, first, max, failedCallsPerMinute);
+                attempts, first, max, failedCallsPerMinute, recheckInterval);
     }
 
     public WebhookSettings withIdempotencyMaxKeys(int maxKeys) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, maxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval);
     }
 
     public WebhookSettings withFailedCallsPerMinute(int perMinute) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, perMinute);
+                fireAttempts, firstRetryDelay, maxRetryDelay, perMinute, recheckInterval);
+    }
+
+    public WebhookSettings withRecheckInterval(Duration interval) {
+        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, interval);
     }
 
     /** The delay before attempt number {@code attempt} (2 is the first retry). */

@@ -11,6 +11,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.triggers.operator.api.v1alpha1.WebhookSource;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -24,13 +31,20 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Webhook sources. Owns what every replica runs: the HTTP server and the token Secret informer.
- * {@link #start} (the leader's reconciler) adds a Trigger's {@link WebhookTriggerSource}, which keeps the
- * Secret and fires the accepted events.
+ * Webhook sources. Owns what every replica runs: the HTTP server, which checks tokens against the Triggers'
+ * status digests in the operator's Trigger informer cache (no Secret informer: the operator may not list or
+ * watch Secrets). {@link #start} (the leader's reconciler) adds a Trigger's {@link WebhookTriggerSource},
+ * which keeps the Secret, rechecks it periodically, and fires the accepted events.
  */
 public final class WebhookSourceFactory implements SourceFactory {
+    private static final Logger log = LoggerFactory.getLogger(WebhookSourceFactory.class);
     /** A Secret name is at most 253 characters, and "-webhook" takes 8 of them. */
     static final int MAX_TRIGGER_NAME = 253 - "-webhook".length();
+    /**
+     * The highest spec.source.webhook.rateLimitPerMinute (10 a second): it is also the burst one Trigger may
+     * send at once, and on a standby each accepted call is one PATCH to the API server.
+     */
+    public static final int MAX_RATE_LIMIT_PER_MINUTE = 600;
 
     private final WebhookSettings settings;
     private final MeterRegistry metrics;
@@ -38,6 +52,8 @@ public final class WebhookSourceFactory implements SourceFactory {
     /** trigger_webhook_events_total by its tags, looked up once: counted for every accepted event. */
     private final Map<Outcome, Counter> outcomes = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
+    /** The leader's periodic GETs of token Secrets, off the retry timer so a slow API does not delay retries. */
+    private final ScheduledExecutorService rechecks;
     private final WebhookTokens tokens;
     private final WebhookServer server;
 
@@ -46,17 +62,21 @@ public final class WebhookSourceFactory implements SourceFactory {
         this.settings = settings;
         this.metrics = metrics;
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("webhook-retry"));
-        this.tokens = new WebhookTokens(client, clock, config.watchNamespaces(), this::secretChanged);
+        this.rechecks = Executors.newScheduledThreadPool(2, DaemonThreads.named("webhook-recheck"));
+        this.tokens = new WebhookTokens(clock);
         try {
             this.server = new WebhookServer(this, client, clock, config.webhookPort(), config.webhookRateLimitPerMinute(), settings, metrics);
         } catch (IOException | RuntimeException e) {
-            tokens.close();
             timers.shutdownNow();
+            rechecks.shutdownNow();
             throw e;
         }
+        // Every replica forgets the per-Trigger state (rate limit, Idempotency-Keys, meters) of deleted Triggers.
+        long sweep = Math.max(1, settings.recheckInterval().toMillis());
+        rechecks.scheduleWithFixedDelay(this::forgetDeleted, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
-    /** Starts the token Secret informer and the HTTP server on config.webhookPort (0: a free port, see {@link #port()}). */
+    /** Starts the HTTP server on config.webhookPort (0: a free port, see {@link #port()}). */
     public static WebhookSourceFactory open(KubernetesClient client, OperatorConfig config, WebhookSettings settings, Clock clock,
                                             MeterRegistry metrics) {
         try {
@@ -78,6 +98,11 @@ public final class WebhookSourceFactory implements SourceFactory {
             return List.of("a Webhook Trigger's name may have at most " + MAX_TRIGGER_NAME
                     + " characters, so that its token Secret <name>-webhook is a valid name");
         }
+        WebhookSource webhook = trigger.getSpec().getSource().getWebhook();
+        Integer limit = webhook == null ? null : webhook.getRateLimitPerMinute();
+        if (limit != null && (limit < 1 || limit > MAX_RATE_LIMIT_PER_MINUTE)) {
+            return List.of("spec.source.webhook.rateLimitPerMinute must be between 1 and " + MAX_RATE_LIMIT_PER_MINUTE + ", not " + limit);
+        }
         return List.of();
     }
 
@@ -97,6 +122,11 @@ public final class WebhookSourceFactory implements SourceFactory {
         return tokens;
     }
 
+    @Override
+    public void useTriggerCache(Function<ResourceID, Optional<Trigger>> cache) {
+        tokens.useTriggers(cache);
+    }
+
     WebhookSettings settings() {
         return settings;
     }
@@ -110,10 +140,37 @@ public final class WebhookSourceFactory implements SourceFactory {
         local.remove(id, source);
     }
 
-    private void secretChanged(ResourceID trigger) {
-        WebhookTriggerSource source = local.get(trigger);
-        if (source != null) source.secretChanged();
+    /**
+     * Runs {@code check} every recheck interval, first at a random point inside it, so that thousands of
+     * webhook Triggers started together (a new leader) spread their Secret GETs evenly over the interval.
+     */
+    ScheduledFuture<?> schedulePeriodic(Runnable check) {
+        long every = Math.max(1, settings.recheckInterval().toMillis());
+        long first = ThreadLocalRandom.current().nextLong(every) + 1;
+        return rechecks.scheduleWithFixedDelay(check, first, every, TimeUnit.MILLISECONDS);
     }
+
+    /** Forgets the per-Trigger webhook state of Triggers this replica's informer no longer has. */
+    void forgetDeleted() {
+        try {
+            Predicate<ResourceID> gone = id -> tokens.trigger(id.getNamespace().orElse(""), id.getName()).isEmpty();
+            server.forget(gone);
+            outcomes.entrySet().removeIf(e -> {
+                if (!gone.test(new ResourceID(e.getKey().trigger(), e.getKey().namespace()))) return false;
+                metrics.remove(e.getValue());
+                return true;
+            });
+        } catch (RuntimeException e) {
+            log.warn("could not forget the webhook state of deleted Triggers: {}", e.toString());
+        }
+    }
+
+    /** How many per-Trigger entries this replica keeps: rate-limit buckets, Idempotency-Keys, event meters. */
+    public StateSize stateSize() {
+        return new StateSize(server.rateLimitBuckets(), server.idempotencyKeys(), outcomes.size());
+    }
+
+    public record StateSize(int rateLimitBuckets, int idempotencyKeys, int eventMeters) {}
 
     void scheduleRecheck(Runnable task, Duration delay) {
         if (!timers.isShutdown()) timers.schedule(task, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
@@ -132,7 +189,7 @@ public final class WebhookSourceFactory implements SourceFactory {
     @Override
     public void close() {
         server.close();
-        tokens.close();
         timers.shutdownNow();
+        rechecks.shutdownNow();
     }
 }

@@ -1,12 +1,9 @@
 package dev.triggers.operator.source.webhook;
 
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,24 +12,33 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
- * The webhook token Secrets, as the operator sees them through one label-filtered informer (never all
- * Secrets of the cluster), and the token check. It runs on every replica, so any replica can
- * authenticate a call; only the leader mints and rotates (see {@link WebhookTriggerSource}).
+ * The token check, and what the webhook token Secrets hold. It runs on every replica and reads no
+ * Secret: a call is checked against the SHA-256 digests in its Trigger's {@code status.webhookTokenDigests},
+ * as this replica's Trigger informer (JOSDK's, which runs on standbys too) last saw them. Only the
+ * leader reads and writes the Secret {@code <trigger>-webhook}, by name (see {@link WebhookTriggerSource}).
  *
- * <p>A token Secret {@code <trigger>-webhook} holds {@value #KEY_TOKEN} and {@value #KEY_URL} (the URL
- * with the token); during a rotation's grace period also {@value #KEY_PREVIOUS_TOKEN}, accepted until
- * the time in its {@value #ANNOTATION_PREVIOUS_EXPIRES} annotation.
+ * <p>Why a digest in the status is no escalation: only the operator and whoever may write triggers/status
+ * in the Trigger's own namespace can set it. Such a writer can make a token of their choosing fire that one
+ * Trigger, whose target and action its spec already fixes (and which anyone who may patch the Trigger can
+ * fire with the fire-request annotation anyway); it reaches no other Trigger, namespace or Secret. The
+ * reconciler also puts the digests of the Secret's tokens back on its next reconcile, which that status
+ * change itself causes. The digest of a 256-bit random token tells its readers nothing about the token;
+ * the operator only keeps tokens shaped like the ones it mints (see {@link #wellFormed}).
+ *
+ * <p>A token Secret holds {@value #KEY_TOKEN} and {@value #KEY_URL} (the URL with the token); during a
+ * rotation's grace period also {@value #KEY_PREVIOUS_TOKEN}, accepted until the time in its
+ * {@value #ANNOTATION_PREVIOUS_EXPIRES} annotation.
  */
-public final class WebhookTokens implements AutoCloseable {
+public final class WebhookTokens {
     public static final String LABEL = Trigger.GROUP + "/webhook-token";
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String OPERATOR = "trigger-operator";
@@ -42,47 +48,35 @@ public final class WebhookTokens implements AutoCloseable {
     public static final String ANNOTATION_PREVIOUS_EXPIRES = Trigger.GROUP + "/previous-token-expires-at";
     /** On the Secret: the value of the Trigger's rotate-token annotation this token was minted for. */
     public static final String ANNOTATION_ROTATED_FOR = Trigger.GROUP + "/rotated-for";
+    /** On the Secret: the value of the Trigger's revoke-token annotation this token was minted for. */
+    public static final String ANNOTATION_REVOKED_FOR = Trigger.GROUP + "/revoked-for";
     /** On the Trigger: a new value mints a new token; the previous one keeps working for the grace period. */
     public static final String ANNOTATION_ROTATE = Trigger.GROUP + "/rotate-token";
+    /** On the Trigger: a new value mints a new token and refuses the previous one at once (no grace period). */
+    public static final String ANNOTATION_REVOKE = Trigger.GROUP + "/revoke-token";
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    // Checked when there is no Secret, so an unknown Trigger costs the same work as a wrong token.
-    private static final String NO_TOKEN = "0".repeat(43);
+    private static final Pattern MINTED = Pattern.compile("[A-Za-z0-9_-]{43}");
+    // Compared when there is nothing to compare with, so an unknown Trigger costs the same work as a wrong token.
+    private static final byte[] NO_DIGEST = new byte[32];
 
     private final Clock clock;
-    private final List<SharedIndexInformer<Secret>> informers = new ArrayList<>();
+    private volatile Function<ResourceID, Optional<Trigger>> triggers = id -> Optional.empty();
 
-    /** What a valid call proved: the Secret (and so the Trigger uid) its token belongs to. */
-    public record Verified(String ownerUid) {}
+    /** What a valid call proved: the Trigger (as this replica's informer sees it) whose token it presented. */
+    public record Verified(Trigger trigger) {}
 
-    /**
-     * Starts watching token Secrets (in the given namespaces, or all) and waits for the first list.
-     *
-     * @param changed told the Trigger whose token Secret was added, changed or deleted
-     */
-    public WebhookTokens(KubernetesClient client, Clock clock, Set<String> namespaces, Consumer<ResourceID> changed) {
+    public WebhookTokens(Clock clock) {
         this.clock = clock;
-        ResourceEventHandler<Secret> handler = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Secret s) {
-                owner(s).ifPresent(changed);
-            }
+    }
 
-            @Override
-            public void onUpdate(Secret before, Secret after) {
-                owner(after).ifPresent(changed);
-            }
+    /** Where Triggers are looked up: the operator's Trigger informer cache. Until set, every token is refused. */
+    void useTriggers(Function<ResourceID, Optional<Trigger>> triggers) {
+        this.triggers = triggers;
+    }
 
-            @Override
-            public void onDelete(Secret s, boolean unknownFinalState) {
-                owner(s).ifPresent(changed);
-            }
-        };
-        if (namespaces.isEmpty()) {
-            informers.add(client.secrets().inAnyNamespace().withLabel(LABEL, "true").inform(handler, 0));
-        } else {
-            for (String ns : namespaces) informers.add(client.secrets().inNamespace(ns).withLabel(LABEL, "true").inform(handler, 0));
-        }
+    Optional<Trigger> trigger(String namespace, String name) {
+        return triggers.apply(new ResourceID(name, namespace));
     }
 
     public static String secretName(String trigger) {
@@ -96,48 +90,59 @@ public final class WebhookTokens implements AutoCloseable {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    /** The Trigger's token Secret as last seen by the informer. */
-    public Optional<Secret> cached(String namespace, String trigger) {
-        String key = Cache.namespaceKeyFunc(namespace, secretName(trigger));
-        for (SharedIndexInformer<Secret> informer : informers) {
-            Secret s = informer.getStore().getByKey(key);
-            if (s != null) return Optional.of(s);
-        }
-        return Optional.empty();
+    /** Shaped like a minted token (43 URL-safe base64 characters): anything else in a Secret is replaced. */
+    static boolean wellFormed(String token) {
+        return token != null && MINTED.matcher(token).matches();
+    }
+
+    /** What the status holds for a token: SHA-256, lowercase hex. */
+    public static String digest(String token) {
+        return HexFormat.of().formatHex(sha256(token.getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
-     * Whether {@code presented} is the Trigger's token (or its previous one, inside the grace period).
-     * Both sides are hashed and compared with MessageDigest.isEqual, so neither the content nor the
-     * length of a wrong token, nor whether the Trigger exists, shows in the time taken.
+     * Whether {@code presented} is one of the Trigger's tokens: its current one, or its previous one before
+     * that digest's expiresAt. The presented token is hashed and compared with MessageDigest.isEqual
+     * against every digest (at least one), so neither the content nor the length of a wrong token, nor
+     * whether the Trigger exists, shows in the time taken.
      */
     public Optional<Verified> verify(String namespace, String trigger, String presented) {
         byte[] presentedHash = sha256(presented == null ? new byte[0] : presented.getBytes(StandardCharsets.UTF_8));
-        Optional<Secret> secret = cached(namespace, trigger).filter(s -> ownerName(s).map(trigger::equals).orElse(false));
-        if (secret.isEmpty()) {
-            matches(NO_TOKEN, presentedHash);
+        Optional<Trigger> found = trigger(namespace, trigger);
+        List<TriggerStatus.TokenDigest> digests = found.map(Trigger::getStatus).map(TriggerStatus::getWebhookTokenDigests).orElse(List.of());
+        if (digests.isEmpty()) {
+            MessageDigest.isEqual(NO_DIGEST, presentedHash);
             return Optional.empty();
         }
-        Secret s = secret.get();
-        boolean ok = matches(data(s, KEY_TOKEN), presentedHash);
-        String previous = data(s, KEY_PREVIOUS_TOKEN);
-        if (previous != null && previousStillValid(s, clock.instant())) ok |= matches(previous, presentedHash);
-        return ok ? Optional.of(new Verified(ownerUid(s).orElse(""))) : Optional.empty();
+        Instant now = clock.instant();
+        boolean ok = false;
+        for (TriggerStatus.TokenDigest d : digests) {
+            boolean match = MessageDigest.isEqual(decode(d.getSha256()), presentedHash);
+            ok |= match && (d.getExpiresAt() == null || stillValid(d.getExpiresAt(), now));
+        }
+        return ok && presented != null && !presented.isEmpty() ? Optional.of(new Verified(found.get())) : Optional.empty();
     }
 
-    static boolean previousStillValid(Secret s, Instant now) {
-        Map<String, String> annotations = s.getMetadata().getAnnotations();
-        String expires = annotations == null ? null : annotations.get(ANNOTATION_PREVIOUS_EXPIRES);
-        if (expires == null) return false;
+    private static byte[] decode(String hex) {
         try {
-            return now.isBefore(Instant.parse(expires));
+            return hex == null || hex.length() != 64 ? NO_DIGEST : HexFormat.of().parseHex(hex);
+        } catch (IllegalArgumentException e) {
+            return NO_DIGEST;
+        }
+    }
+
+    private static boolean stillValid(String expiresAt, Instant now) {
+        try {
+            return now.isBefore(Instant.parse(expiresAt));
         } catch (DateTimeParseException e) {
             return false;
         }
     }
 
-    private static boolean matches(String token, byte[] presentedHash) {
-        return token != null && !token.isEmpty() && MessageDigest.isEqual(sha256(token.getBytes(StandardCharsets.UTF_8)), presentedHash);
+    static boolean previousStillValid(Secret s, Instant now) {
+        Map<String, String> annotations = s.getMetadata().getAnnotations();
+        String expires = annotations == null ? null : annotations.get(ANNOTATION_PREVIOUS_EXPIRES);
+        return expires != null && stillValid(expires, now);
     }
 
     /** A data value of the Secret, decoded; null when absent. */
@@ -156,24 +161,11 @@ public final class WebhookTokens implements AutoCloseable {
         return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The Trigger that owns a token Secret, from its controller ownerReference. */
-    static Optional<ResourceID> owner(Secret s) {
-        return ownerName(s).map(name -> new ResourceID(name, s.getMetadata().getNamespace()));
-    }
-
-    static Optional<String> ownerName(Secret s) {
-        return triggerOwner(s).map(OwnerReference::getName);
-    }
-
     static Optional<String> ownerUid(Secret s) {
-        return triggerOwner(s).map(OwnerReference::getUid);
-    }
-
-    private static Optional<OwnerReference> triggerOwner(Secret s) {
         List<OwnerReference> refs = s.getMetadata().getOwnerReferences();
         if (refs == null) return Optional.empty();
         return refs.stream().filter(r -> "Trigger".equals(r.getKind()) && r.getApiVersion() != null
-                && r.getApiVersion().startsWith(Trigger.GROUP + "/")).findFirst();
+                && r.getApiVersion().startsWith(Trigger.GROUP + "/")).findFirst().map(OwnerReference::getUid);
     }
 
     private static byte[] sha256(byte[] bytes) {
@@ -182,10 +174,5 @@ public final class WebhookTokens implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
-    }
-
-    @Override
-    public void close() {
-        informers.forEach(SharedIndexInformer::close);
     }
 }

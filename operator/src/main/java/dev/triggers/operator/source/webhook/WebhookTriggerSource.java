@@ -14,24 +14,33 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The webhook source of one Trigger, on the leader: keeps its token Secret (mints it, mints a new one
- * when it is deleted, rotates it on a new triggers.dev/rotate-token value, drops the previous token
- * after the grace period) and fires the events the {@link WebhookServer} accepted, retrying a failed
- * fire with backoff so an accepted event is not lost to a passing API error.
+ * when it is deleted, rotates it on a new triggers.dev/rotate-token value, revokes it on a new
+ * triggers.dev/revoke-token value, drops the previous token after the grace period), reports the
+ * tokens' digests for the status (what every replica checks calls against), and fires the events the
+ * {@link WebhookServer} accepted, retrying a failed fire with backoff so an accepted event is not lost to
+ * a passing API error.
+ *
+ * <p>The Secret is read by name only (the operator may not list or watch Secrets): at reconcile, and every
+ * {@link WebhookSettings#recheckInterval()} by a GET that compares its resourceVersion with the last one
+ * seen. So deleting the Secret revokes its token within one interval; the annotations act at once.
  */
 final class WebhookTriggerSource implements TriggerSource {
     private static final Logger log = LoggerFactory.getLogger(WebhookTriggerSource.class);
     static final String REASON_MINTED = "WebhookTokenMinted";
     static final String REASON_ROTATED = "WebhookTokenRotated";
+    static final String REASON_REVOKED = "WebhookTokenRevoked";
     static final String REASON_DROPPED = "WebhookEventDropped";
 
     private final SourceContext context;
@@ -39,9 +48,22 @@ final class WebhookTriggerSource implements TriggerSource {
     private final String namespace;
     private final String name;
     private final String secretName;
+    private final ScheduledFuture<?> periodic;
     private volatile Trigger latest;
     private volatile String error;
     private volatile boolean closed;
+    /** What the last read or write of the Secret showed; null until one succeeded. */
+    private volatile Known known;
+    /** The periodic check saw the Secret change or go: the next reconcile reads it again. */
+    private volatile boolean stale;
+    private volatile Instant expiryScheduled;
+
+    /**
+     * The Secret as last seen, and the Trigger inputs it was made for: while neither changed, a reconcile
+     * (a fire request handed over by a standby, say) does not GET the Secret again within the interval.
+     */
+    private record Known(String resourceVersion, List<TriggerStatus.TokenDigest> digests, Instant previousUntil,
+                         String uid, String rotate, String revoke, Instant at) {}
 
     WebhookTriggerSource(Trigger trigger, SourceContext context, WebhookSourceFactory factory) {
         this.context = context;
@@ -50,6 +72,7 @@ final class WebhookTriggerSource implements TriggerSource {
         this.namespace = trigger.getMetadata().getNamespace();
         this.name = trigger.getMetadata().getName();
         this.secretName = WebhookTokens.secretName(name);
+        this.periodic = factory.schedulePeriodic(this::checkSecret);
     }
 
     Trigger latest() {
@@ -60,6 +83,7 @@ final class WebhookTriggerSource implements TriggerSource {
     public void observe(Trigger trigger) {
         latest = trigger;
         if (trigger.getMetadata().getDeletionTimestamp() != null) return;
+        if (fresh(trigger)) return;
         try {
             error = keepSecret(trigger);
         } catch (KubernetesClientException e) {
@@ -68,20 +92,34 @@ final class WebhookTriggerSource implements TriggerSource {
         }
     }
 
+    /** True when the last look at the Secret still holds: same inputs, nothing seen changing, not too old. */
+    private boolean fresh(Trigger trigger) {
+        Known k = known;
+        Instant now = context.clock().instant();
+        return k != null && !stale && error == null
+                && Objects.equals(k.uid, trigger.getMetadata().getUid())
+                && Objects.equals(k.rotate, annotation(trigger, WebhookTokens.ANNOTATION_ROTATE))
+                && Objects.equals(k.revoke, annotation(trigger, WebhookTokens.ANNOTATION_REVOKE))
+                && (k.previousUntil == null || now.isBefore(k.previousUntil))
+                && now.isBefore(k.at.plus(factory.settings().recheckInterval()));
+    }
+
     /** Makes the token Secret what the Trigger asks for; returns a problem for a person, or null. */
     private String keepSecret(Trigger trigger) {
-        Secret cached = factory.tokens().cached(namespace, name).orElse(null);
-        if (cached != null && upToDate(cached, trigger)) return null;
-        // Something to do: decide on the API's copy, since the informer may not show our last write yet.
-        Secret current = context.client().secrets().inNamespace(namespace).withName(secretName).get();
+        stale = false; // before the GET: a change the periodic check sees after it marks it stale again
+        var secrets = context.client().secrets().inNamespace(namespace);
+        Secret current = secrets.withName(secretName).get();
         Instant now = context.clock().instant();
         if (current == null) {
-            context.client().secrets().inNamespace(namespace).resource(tokenSecret(trigger, WebhookTokens.newToken(), null, null)).create();
-            minted("minted a webhook token into Secret " + secretName + " (any earlier token of this Trigger is revoked)");
+            remember(secrets.resource(tokenSecret(trigger, WebhookTokens.newToken(), null, null)).create(), trigger);
+            event(REASON_MINTED, "minted a webhook token into Secret " + secretName + " (any earlier token of this Trigger is revoked)");
             return null;
         }
         Map<String, String> labels = current.getMetadata().getLabels();
         if (labels == null || !"true".equals(labels.get(WebhookTokens.LABEL))) {
+            // No token of this Trigger works until the operator can mint one into its own Secret.
+            known = new Known(current.getMetadata().getResourceVersion(), List.of(), null, trigger.getMetadata().getUid(),
+                    annotation(trigger, WebhookTokens.ANNOTATION_ROTATE), annotation(trigger, WebhookTokens.ANNOTATION_REVOKE), now);
             return "Secret " + namespace + "/" + secretName + " exists but was not made by trigger-operator: delete or rename it,"
                     + " and the operator mints the webhook token into a new one";
         }
@@ -89,50 +127,86 @@ final class WebhookTriggerSource implements TriggerSource {
             // Left over from an earlier Trigger of the same name: its token must not work for this one.
             Secret fresh = tokenSecret(trigger, WebhookTokens.newToken(), null, null);
             fresh.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
-            context.client().secrets().inNamespace(namespace).resource(fresh).update();
-            minted("minted a webhook token into Secret " + secretName + ", replacing one left by an earlier Trigger of this name");
+            remember(secrets.resource(fresh).update(), trigger);
+            event(REASON_MINTED, "minted a webhook token into Secret " + secretName + ", replacing one left by an earlier Trigger of this name");
             return null;
         }
-        if (upToDate(current, trigger)) return null;
+        if (upToDate(current, trigger)) {
+            remember(current, trigger);
+            return null;
+        }
 
         String token = WebhookTokens.data(current, WebhookTokens.KEY_TOKEN);
         String previous = WebhookTokens.previousStillValid(current, now) ? WebhookTokens.data(current, WebhookTokens.KEY_PREVIOUS_TOKEN) : null;
         Instant previousUntil = previous == null ? null : Instant.parse(current.getMetadata().getAnnotations().get(WebhookTokens.ANNOTATION_PREVIOUS_EXPIRES));
-        String rotation = rotateRequest(trigger);
+        String rotation = annotation(trigger, WebhookTokens.ANNOTATION_ROTATE);
+        String revocation = annotation(trigger, WebhookTokens.ANNOTATION_REVOKE);
+        String reason = null;
         String message = null;
-        if (token == null || token.isEmpty()) {
+        if (!WebhookTokens.wellFormed(token)) {
+            // Only minted tokens: a chosen (guessable) one would be open to guessing from its digest in the status.
             token = WebhookTokens.newToken();
-            message = "minted a webhook token into Secret " + secretName + " (its token was missing)";
-        } else if (rotation != null && !rotation.equals(rotatedFor(current))) {
+            previous = null;
+            previousUntil = null;
+            reason = REASON_MINTED;
+            message = "minted a webhook token into Secret " + secretName + " (its token was missing or not one the operator minted)";
+        } else if (revocation != null && !revocation.equals(secretAnnotation(current, WebhookTokens.ANNOTATION_REVOKED_FOR))) {
+            token = WebhookTokens.newToken();
+            previous = null;
+            previousUntil = null;
+            reason = REASON_REVOKED;
+            message = "revoked the webhook token (and any previous one) on a new " + WebhookTokens.ANNOTATION_REVOKE
+                    + " value; a new token is in Secret " + secretName;
+        } else if (rotation != null && !rotation.equals(secretAnnotation(current, WebhookTokens.ANNOTATION_ROTATED_FOR))) {
             previous = token;
             previousUntil = now.plus(factory.settings().rotationGrace());
             token = WebhookTokens.newToken();
+            reason = REASON_ROTATED;
             message = "rotated the webhook token in Secret " + secretName + ": the previous token is accepted until " + previousUntil;
-            factory.scheduleRecheck(this::recheck, Duration.between(now, previousUntil).plusSeconds(1));
         }
         Secret next = tokenSecret(trigger, token, previous, previousUntil);
         next.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
-        context.client().secrets().inNamespace(namespace).resource(next).update();
-        if (message != null) {
-            log.info("{}/{}: {}", namespace, name, message);
-            context.recordEvent(false, message.startsWith("rotated") ? REASON_ROTATED : REASON_MINTED, message);
-        }
+        remember(secrets.resource(next).update(), trigger);
+        if (message != null) event(reason, message);
         return null;
     }
 
-    private void minted(String message) {
-        log.info("{}/{}: {}", namespace, name, message);
-        context.recordEvent(false, REASON_MINTED, message);
+    /** Keeps what the Secret now holds: its version, and the digests of the tokens it makes valid. */
+    private void remember(Secret s, Trigger trigger) {
+        Instant now = context.clock().instant();
+        List<TriggerStatus.TokenDigest> digests = new ArrayList<>();
+        String token = WebhookTokens.data(s, WebhookTokens.KEY_TOKEN);
+        if (WebhookTokens.wellFormed(token)) digests.add(new TriggerStatus.TokenDigest(WebhookTokens.digest(token), null));
+        String previous = WebhookTokens.data(s, WebhookTokens.KEY_PREVIOUS_TOKEN);
+        Instant previousUntil = null;
+        if (previous != null && !previous.isEmpty() && WebhookTokens.previousStillValid(s, now)) {
+            previousUntil = Instant.parse(s.getMetadata().getAnnotations().get(WebhookTokens.ANNOTATION_PREVIOUS_EXPIRES));
+            digests.add(new TriggerStatus.TokenDigest(WebhookTokens.digest(previous), previousUntil.toString()));
+            if (!previousUntil.equals(expiryScheduled)) {
+                // Drop the previous token from the Secret and the status once it expired.
+                expiryScheduled = previousUntil;
+                factory.scheduleRecheck(this::recheck, Duration.between(now, previousUntil).plusSeconds(1));
+            }
+        }
+        known = new Known(s.getMetadata().getResourceVersion(), List.copyOf(digests), previousUntil, trigger.getMetadata().getUid(),
+                annotation(trigger, WebhookTokens.ANNOTATION_ROTATE), annotation(trigger, WebhookTokens.ANNOTATION_REVOKE), now);
     }
 
-    /** True when the Secret is this Trigger's, with a token, the current URL, no pending rotation and no expired previous token. */
+    private void event(String reason, String message) {
+        log.info("{}/{}: {}", namespace, name, message);
+        context.recordEvent(false, reason, message);
+    }
+
+    /** True when the Secret is this Trigger's, with a minted token, the current URL, no pending rotation or revocation, no expired previous token. */
     private boolean upToDate(Secret s, Trigger trigger) {
         if (!Objects.equals(WebhookTokens.ownerUid(s).orElse(null), trigger.getMetadata().getUid())) return false;
         String token = WebhookTokens.data(s, WebhookTokens.KEY_TOKEN);
-        if (token == null || token.isEmpty()) return false;
+        if (!WebhookTokens.wellFormed(token)) return false;
         if (!Objects.equals(WebhookTokens.data(s, WebhookTokens.KEY_URL), url() + "/" + token)) return false;
-        String rotation = rotateRequest(trigger);
-        if (rotation != null && !rotation.equals(rotatedFor(s))) return false;
+        String rotation = annotation(trigger, WebhookTokens.ANNOTATION_ROTATE);
+        if (rotation != null && !rotation.equals(secretAnnotation(s, WebhookTokens.ANNOTATION_ROTATED_FOR))) return false;
+        String revocation = annotation(trigger, WebhookTokens.ANNOTATION_REVOKE);
+        if (revocation != null && !revocation.equals(secretAnnotation(s, WebhookTokens.ANNOTATION_REVOKED_FOR))) return false;
         boolean hasPrevious = WebhookTokens.data(s, WebhookTokens.KEY_PREVIOUS_TOKEN) != null;
         return !hasPrevious || WebhookTokens.previousStillValid(s, context.clock().instant());
     }
@@ -142,8 +216,10 @@ final class WebhookTriggerSource implements TriggerSource {
         data.put(WebhookTokens.KEY_TOKEN, WebhookTokens.encode(token));
         data.put(WebhookTokens.KEY_URL, WebhookTokens.encode(url() + "/" + token));
         Map<String, String> annotations = new HashMap<>();
-        String rotation = rotateRequest(trigger);
+        String rotation = annotation(trigger, WebhookTokens.ANNOTATION_ROTATE);
         if (rotation != null) annotations.put(WebhookTokens.ANNOTATION_ROTATED_FOR, rotation);
+        String revocation = annotation(trigger, WebhookTokens.ANNOTATION_REVOKE);
+        if (revocation != null) annotations.put(WebhookTokens.ANNOTATION_REVOKED_FOR, revocation);
         if (previous != null) {
             data.put(WebhookTokens.KEY_PREVIOUS_TOKEN, WebhookTokens.encode(previous));
             annotations.put(WebhookTokens.ANNOTATION_PREVIOUS_EXPIRES, previousUntil.toString());
@@ -163,15 +239,16 @@ final class WebhookTriggerSource implements TriggerSource {
                 .build();
     }
 
-    private static String rotateRequest(Trigger trigger) {
+    /** A Trigger annotation's value; null when absent or blank. */
+    private static String annotation(Trigger trigger, String key) {
         Map<String, String> a = trigger.getMetadata().getAnnotations();
-        String v = a == null ? null : a.get(WebhookTokens.ANNOTATION_ROTATE);
+        String v = a == null ? null : a.get(key);
         return v == null || v.isBlank() ? null : v;
     }
 
-    private static String rotatedFor(Secret s) {
+    private static String secretAnnotation(Secret s, String key) {
         Map<String, String> a = s.getMetadata().getAnnotations();
-        return a == null ? null : a.get(WebhookTokens.ANNOTATION_ROTATED_FOR);
+        return a == null ? null : a.get(key);
     }
 
     /** status.url: the public base URL and the path, never the token. */
@@ -181,9 +258,22 @@ final class WebhookTriggerSource implements TriggerSource {
         return base + "/hooks/" + namespace + "/" + name;
     }
 
-    /** The token Secret was added, changed or deleted: let the reconciler look (and mint a new one if it is gone). */
-    void secretChanged() {
-        if (!closed) context.healthChanged();
+    /**
+     * The periodic check (on the recheck threads): one GET of the Secret by name. A version other than the
+     * last one seen (deleted, edited) asks for a reconcile, which reads it again and mints what is missing.
+     */
+    private void checkSecret() {
+        Known k = known;
+        if (closed || k == null) return; // not read yet: the reconcile that started this source reads it
+        try {
+            Secret s = context.client().secrets().inNamespace(namespace).withName(secretName).get();
+            if (!Objects.equals(s == null ? null : s.getMetadata().getResourceVersion(), k.resourceVersion)) {
+                stale = true;
+                if (!closed) context.healthChanged();
+            }
+        } catch (RuntimeException e) {
+            log.debug("{}/{}: could not check webhook token Secret {}: {}", namespace, name, secretName, e.getClass().getSimpleName());
+        }
     }
 
     private void recheck() {
@@ -194,10 +284,8 @@ final class WebhookTriggerSource implements TriggerSource {
     public SourceHealth health() {
         String problem = error;
         if (problem != null) return SourceHealth.error("WebhookSecretError", problem);
-        Optional<Secret> s = factory.tokens().cached(namespace, name);
-        boolean ready = s.isPresent() && Objects.equals(WebhookTokens.ownerUid(s.get()).orElse(null), latest.getMetadata().getUid())
-                && WebhookTokens.data(s.get(), WebhookTokens.KEY_TOKEN) != null;
-        return ready
+        Known k = known;
+        return k != null && !k.digests.isEmpty()
                 ? SourceHealth.ready("accepting POST " + url() + " with the token in Secret " + secretName)
                 : SourceHealth.starting("minting the webhook token into Secret " + secretName);
     }
@@ -206,6 +294,9 @@ final class WebhookTriggerSource implements TriggerSource {
     public void describe(TriggerStatus status) {
         status.setUrl(url());
         status.setWebhookSecretName(secretName);
+        // Null (never read yet, e.g. the API failed): the status keeps the digests it has.
+        Known k = known;
+        if (k != null) status.setWebhookTokenDigests(k.digests);
     }
 
     /** Fires an accepted event; a failed fire is retried with backoff, up to the configured attempts. */
@@ -251,6 +342,7 @@ final class WebhookTriggerSource implements TriggerSource {
     @Override
     public void close() {
         closed = true;
+        periodic.cancel(false);
         factory.closed(context.trigger(), this);
     }
 }

@@ -43,7 +43,7 @@ class WebhookBurstTest {
         Trigger trigger = Triggers.redeploy(NS, "deploy-web", "web");
         trigger.getSpec().setCooldownSeconds(5);
         WebhookSource webhook = new WebhookSource();
-        webhook.setRateLimitPerMinute(1000);
+        webhook.setRateLimitPerMinute(WebhookSourceFactory.MAX_RATE_LIMIT_PER_MINUTE);
         trigger.getSpec().getSource().setWebhook(webhook);
         f.cluster.create(trigger);
         f.awaitReady("deploy-web");

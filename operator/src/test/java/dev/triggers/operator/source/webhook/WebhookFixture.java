@@ -24,6 +24,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import org.awaitility.Awaitility;
 
 /**
@@ -61,13 +64,23 @@ public final class WebhookFixture implements AutoCloseable {
         operator = cluster.startOperator(base.withWebhookBaseUrl("http://127.0.0.1:" + factory.port()), clock, metrics, factories);
     }
 
+    /** How often the tests' leader GETs each token Secret (60 s in production): deleting one revokes within this. */
+    public static final Duration RECHECK = Duration.ofSeconds(1);
+
     public static WebhookSettings settings() {
-        return WebhookSettings.defaults().withBindAddress("127.0.0.1");
+        return WebhookSettings.defaults().withBindAddress("127.0.0.1").withRecheckInterval(RECHECK);
     }
 
-    /** A standby replica: its own webhook server and Secret informer, but no operator (it is not the leader). */
+    /**
+     * A standby replica: its own webhook server, and what a non-leader TriggerOperator has beside it: a Trigger
+     * informer (JOSDK starts its informers on every replica and reconciles only on the leader), no source.
+     */
     WebhookSourceFactory standby() {
-        return cluster.closeLater(WebhookSourceFactory.open(cluster.client(), MockCluster.testConfig(), settings(), clock, new SimpleMeterRegistry()));
+        WebhookSourceFactory standby = cluster.closeLater(WebhookSourceFactory.open(cluster.client(), MockCluster.testConfig(), settings(), clock,
+                new SimpleMeterRegistry()));
+        SharedIndexInformer<Trigger> informer = cluster.closeLater(cluster.client().resources(Trigger.class).inAnyNamespace().inform());
+        standby.useTriggerCache(id -> Optional.ofNullable(informer.getStore().getByKey(Cache.namespaceKeyFunc(id.getNamespace().orElse(null), id.getName()))));
+        return standby;
     }
 
     public Trigger awaitReady(String name) {
@@ -88,7 +101,7 @@ public final class WebhookFixture implements AutoCloseable {
         return WebhookTokens.data(secret(trigger), WebhookTokens.KEY_TOKEN);
     }
 
-    /** Waits until this replica's informer knows the token (a token is usable once it does). */
+    /** Waits until this replica's Trigger informer shows the token's digest (a token is usable once it does). */
     public void awaitAccepted(String trigger, String token) {
         await().atMost(Duration.ofSeconds(10)).until(() -> factory.tokens().verify(NS, trigger, token).isPresent());
     }

@@ -232,8 +232,9 @@ class WebhookSourceTest {
         String old = f.token("deploy-web");
         f.awaitAccepted("deploy-web", old);
 
+        // No watch on Secrets: the leader's periodic GET (every WebhookFixture.RECHECK here) sees it gone.
         f.cluster.client().secrets().inNamespace(NS).withName("deploy-web-webhook").delete();
-        await().atMost(Duration.ofSeconds(2)).until(() -> f.factory.tokens().verify(NS, "deploy-web", old).isEmpty());
+        await().atMost(WebhookFixture.RECHECK.plusSeconds(5)).until(() -> f.factory.tokens().verify(NS, "deploy-web", old).isEmpty());
         assertThat(f.bearer("deploy-web", old).statusCode()).isEqualTo(404);
         assertThat(f.inPath("deploy-web", old).statusCode()).isEqualTo(404);
 

@@ -1,0 +1,94 @@
+package dev.triggers.operator.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.triggers.operator.TriggerOperator;
+import dev.triggers.operator.action.RedeployAction;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.webhook.WebhookSettings;
+import dev.triggers.operator.source.webhook.WebhookSourceFactory;
+import dev.triggers.operator.source.webhook.WebhookTokens;
+import dev.triggers.operator.testing.MockCluster;
+import dev.triggers.operator.testing.Triggers;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two real operator replicas under leader election, each with its webhook server: the standby, which never
+ * reconciles and reads no Secret, checks a token against the status digests its own Trigger informer (JOSDK's)
+ * holds, and hands the accepted event to the leader.
+ */
+class WebhookOnStandbyTest {
+    static final String NS = "shop";
+    MockCluster cluster;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void start() {
+        cluster = MockCluster.start();
+        cluster.namespace(NS);
+        cluster.namespace(LeaderElectionTest.OPERATOR_NS);
+        LeaderElectionTest.allowLeases(cluster);
+        cluster.deployment(NS, "web");
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    record Replica(TriggerOperator operator, WebhookSourceFactory webhook) {}
+
+    Replica replica(OperatorConfig config) {
+        var metrics = new SimpleMeterRegistry();
+        WebhookSourceFactory webhook = WebhookSourceFactory.open(cluster.client(), config,
+                WebhookSettings.defaults().withBindAddress("127.0.0.1"), Clock.systemUTC(), metrics);
+        return new Replica(cluster.startOperator(config.withWebhookBaseUrl("http://hooks.example.com"), Clock.systemUTC(), metrics,
+                List.of(webhook)), webhook);
+    }
+
+    @Test
+    void aStandbyChecksTheTokenFromItsTriggerInformerAndHandsTheEventToTheLeader() throws Exception {
+        OperatorConfig config = MockCluster.testConfig().withLeaderElection(true, LeaderElectionTest.OPERATOR_NS);
+        Replica a = replica(config);
+        Replica b = replica(config);
+        await().atMost(LeaderElectionTest.TIMEOUT).until(() -> a.operator().isLeader() || b.operator().isLeader());
+        Replica standby = a.operator().isLeader() ? b : a;
+        assertThat(standby.operator().isLeader()).isFalse();
+
+        cluster.create(Triggers.redeploy(NS, "deploy-web", "web"));
+        String token = await().atMost(LeaderElectionTest.TIMEOUT).until(() -> {
+            var s = cluster.client().secrets().inNamespace(NS).withName(WebhookTokens.secretName("deploy-web")).get();
+            return s == null ? null : new String(java.util.Base64.getDecoder().decode(s.getData().get(WebhookTokens.KEY_TOKEN)));
+        }, t -> t != null);
+        await().atMost(LeaderElectionTest.TIMEOUT).until(() -> standby.webhook().tokens().verify(NS, "deploy-web", token).isPresent());
+
+        HttpResponse<String> wrong = post(standby, WebhookTokens.newToken());
+        assertThat(wrong.statusCode()).isEqualTo(404);
+        HttpResponse<String> accepted = post(standby, token);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = accepted.body().replaceAll("^\\{\"eventId\":\"([^\"]+)\"}$", "$1");
+        await().atMost(LeaderElectionTest.TIMEOUT).untilAsserted(() -> assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate()
+                .getMetadata().getAnnotations()).containsEntry(RedeployAction.EVENT_ID, id));
+        Trigger t = cluster.trigger(NS, "deploy-web");
+        assertThat(t.getStatus().getLastFireRequest()).isEqualTo(id);
+    }
+
+    HttpResponse<String> post(Replica replica, String token) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.webhook().port() + "/hooks/" + NS + "/deploy-web"))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
