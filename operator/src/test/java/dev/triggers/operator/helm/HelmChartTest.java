@@ -38,6 +38,7 @@ class HelmChartTest {
     static final Set<String> TRIGGER_NAMESPACE_RULES = Set.of(
             "triggers.dev/triggers: get,list,watch,patch",
             "triggers.dev/triggers/status: patch",
+            "triggers.dev/triggergrants: get,list,watch",
             "apps/deployments: get,list,patch",
             "apps/statefulsets: get,list,patch",
             "apps/daemonsets: get,list,patch",
@@ -76,7 +77,7 @@ class HelmChartTest {
         Map<String, String> env = env(container);
         assertThat(env).containsEntry("LEADER_ELECTION", "true")
                 .containsEntry("WATCH_NAMESPACES", "")
-                .containsEntry("ALLOW_CROSS_NAMESPACE_TARGETS", "false")
+                .containsEntry("ALLOW_CROSS_NAMESPACE_TARGETS", "true")
                 .containsEntry("WEBHOOK_PORT", "8080")
                 .containsEntry("METRICS_PORT", "8081")
                 .containsEntry("WEBHOOK_RATE_LIMIT_PER_MINUTE", "60")

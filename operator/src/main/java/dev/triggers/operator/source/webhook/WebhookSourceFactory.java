@@ -44,7 +44,7 @@ public final class WebhookSourceFactory implements SourceFactory {
      * The highest spec.source.webhook.rateLimitPerMinute (10 a second): it is also the burst one Trigger may
      * send at once, and on a standby each accepted call is one PATCH to the API server.
      */
-    public static final int MAX_RATE_LIMIT_PER_MINUTE = 600;
+    public static final int MAX_RATE_LIMIT_PER_MINUTE = dev.triggers.operator.api.v1alpha1.WebhookSource.MAX_RATE_LIMIT_PER_MINUTE;
 
     private final WebhookSettings settings;
     private final MeterRegistry metrics;
