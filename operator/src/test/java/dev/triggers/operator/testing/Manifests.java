@@ -36,9 +36,11 @@ public final class Manifests {
         for (String doc : Files.readString(file).split("(?m)^---\\s*$")) {
             if (doc.lines().allMatch(l -> l.isBlank() || l.trim().startsWith("#"))) continue;
             Map<?, ?> raw = client.getKubernetesSerialization().unmarshal(doc, Map.class);
-            HasMetadata object = "Trigger".equals(raw.get("kind"))
-                    ? client.getKubernetesSerialization().unmarshal(doc, Trigger.class)
-                    : client.getKubernetesSerialization().unmarshal(doc);
+            HasMetadata object = switch (String.valueOf(raw.get("kind"))) {
+                case "Trigger" -> client.getKubernetesSerialization().unmarshal(doc, Trigger.class);
+                case "TriggerGrant" -> client.getKubernetesSerialization().unmarshal(doc, dev.triggers.operator.api.v1alpha1.TriggerGrant.class);
+                default -> client.getKubernetesSerialization().unmarshal(doc);
+            };
             applied.add(client.resource(object).createOr(op -> op.update()));
         }
         return applied;
