@@ -76,6 +76,10 @@ The rules the operator needs where Triggers live, and nothing more (README expla
 - apiGroups: ["triggers.dev"]
   resources: ["triggers/status"]
   verbs: ["patch"]
+# SQS roleArn: a token of the Trigger's own ServiceAccount for STS (no read of ServiceAccounts).
+- apiGroups: [""]
+  resources: ["serviceaccounts/token"]
+  verbs: ["create"]
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
   verbs: ["get", "list", "watch", "patch"]
