@@ -147,6 +147,21 @@ class SqsRulesTest {
     }
 
     @Test
+    void onlySqsHostsOfAwsPassWithoutTheAdmin() {
+        TenantPolicy closed = TenantPolicy.closed();
+        for (String host : List.of("sqs.eu-west-1.amazonaws.com", "sqs-fips.us-east-1.amazonaws.com", "sqs.us-gov-west-1.amazonaws.com",
+                "sqs.cn-north-1.amazonaws.com.cn", "sqs.eu-west-1.api.aws", "eu-west-1.queue.amazonaws.com",
+                "vpce-0123456789abcdef0-abcdefgh.sqs.eu-west-1.vpce.amazonaws.com")) {
+            assertThat(closed.sqsEndpointProblem("spec.source.sqs.endpoint", host)).as(host).doesNotContain("is not an AWS SQS endpoint");
+        }
+        // Other AWS names resolve to whatever their name or owner says (an EC2 name to 10.0.0.5, a tenant's load balancer).
+        for (String host : List.of("ec2-10-0-0-5.eu-west-1.compute.amazonaws.com", "internal-shop.eu-west-1.elb.amazonaws.com",
+                "sqs.eu-west-1.amazonaws.com.evil.example", "s3.amazonaws.com")) {
+            assertThat(closed.sqsEndpointProblem("spec.source.sqs.endpoint", host)).as(host).contains("is not an AWS SQS endpoint");
+        }
+    }
+
+    @Test
     void theStsEndpointIsASettingOfTheAdmin() {
         assertThat(SqsSettings.fromEnv(Map.of()).stsEndpoint()).isNull();
         assertThat(SqsSettings.fromEnv(Map.of("AWS_STS_ENDPOINT", "https://sts.eu-west-1.amazonaws.com")).stsEndpoint())
