@@ -79,6 +79,10 @@ The rules the operator needs where Triggers live, and nothing more (README expla
 - apiGroups: ["triggers.dev"]
   resources: ["triggergrants"]
   verbs: ["get", "list", "watch"]
+# SQS roleArn: a token of the Trigger's own ServiceAccount for STS (no read of ServiceAccounts).
+- apiGroups: [""]
+  resources: ["serviceaccounts/token"]
+  verbs: ["create"]
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
   verbs: ["get", "list", "patch"]

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -33,8 +34,14 @@ public record TenantPolicy(Set<String> awsIdentityNamespaces, List<String> sqsEn
     public static final String ENV_SERVICE_CIDRS = "SERVICE_CIDRS";
     /** kubeadm's default Service range, used when the admin does not name the cluster's own. */
     public static final String DEFAULT_SERVICE_CIDRS = "10.96.0.0/12";
-    /** AWS's public SQS endpoints (commercial, China, dual-stack). */
-    private static final List<String> AWS_SQS_SUFFIXES = List.of(".amazonaws.com", ".amazonaws.com.cn", ".api.aws");
+    /**
+     * AWS's SQS endpoints: regional (commercial, GovCloud, China), FIPS, dual-stack, the legacy queue
+     * hosts and interface VPC endpoints. Not any *.amazonaws.com host: EC2 public names
+     * (ec2-10-0-0-5.compute.amazonaws.com) and load balancers resolve to whatever address their name says.
+     */
+    private static final Pattern AWS_SQS_HOST = Pattern.compile("sqs(-fips)?\\.[a-z0-9-]+\\.(amazonaws\\.com|amazonaws\\.com\\.cn|api\\.aws)"
+            + "|([a-z0-9-]+\\.)?queue\\.amazonaws\\.com"
+            + "|vpce-[a-z0-9-]+\\.sqs\\.[a-z0-9-]+\\.vpce\\.amazonaws\\.com(\\.cn)?");
     private static final Cidr LINK_LOCAL_V4 = Cidr.parse("169.254.0.0/16");
     private static final Cidr LINK_LOCAL_V6 = Cidr.parse("fe80::/10");
     /** The EC2 instance metadata service's IPv6 address (not link-local by prefix). */
@@ -67,7 +74,7 @@ public record TenantPolicy(Set<String> awsIdentityNamespaces, List<String> sqsEn
     public String sqsEndpointProblem(String field, String host) {
         String h = host.toLowerCase(Locale.ROOT);
         boolean listed = sqsEndpointHosts.stream().anyMatch(p -> hostMatches(p, h));
-        boolean aws = AWS_SQS_SUFFIXES.stream().anyMatch(h::endsWith);
+        boolean aws = AWS_SQS_HOST.matcher(h).matches();
         if (!listed && !aws) {
             return field + " host '" + host + "' is not an AWS SQS endpoint and not allowed by the cluster admin"
                     + " (ask them to add it to " + ENV_SQS_ALLOWED_ENDPOINTS + ", chart value tenancy.sqsAllowedEndpoints)";

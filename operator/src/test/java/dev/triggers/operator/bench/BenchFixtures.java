@@ -64,7 +64,7 @@ final class BenchFixtures {
 
     /** The Secret "sqs" that {@link #sqsTrigger} Triggers read their (ElasticMQ: any) credentials from. */
     static void sqsCredentials(KubernetesClient client, String ns) {
-        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("sqs").withNamespace(ns).endMetadata()
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("sqs").withNamespace(ns).addToLabels("triggers.dev/credentials", "true").endMetadata()
                 .withStringData(Map.of("accessKeyId", "AKIDBENCH", "secretAccessKey", "bench")).build()).create();
     }
 

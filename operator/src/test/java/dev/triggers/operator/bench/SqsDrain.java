@@ -67,7 +67,7 @@ public final class SqsDrain {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench"))).build();
         MockCluster cluster = MockCluster.start();
         cluster.namespace(NS);
-        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("aws").endMetadata()
+        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("aws").addToLabels("triggers.dev/credentials", "true").endMetadata()
                 .withStringData(Map.of("accessKeyId", "bench", "secretAccessKey", "bench")).build()).create();
 
         Map<String, Long> sentAt = new ConcurrentHashMap<>();

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import dev.triggers.operator.config.TenantPolicy;
+import dev.triggers.operator.source.sqs.SqsSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +41,7 @@ class HelmChartTest {
             "triggers.dev/triggers: get,list,watch,patch",
             "triggers.dev/triggers/status: patch",
             "triggers.dev/triggergrants: get,list,watch",
+            "core/serviceaccounts/token: create",
             "apps/deployments: get,list,patch",
             "apps/statefulsets: get,list,patch",
             "apps/daemonsets: get,list,patch",
@@ -247,6 +250,25 @@ class HelmChartTest {
         assertThat(kinds(single)).doesNotContain("PodDisruptionBudget");
         assertThat(all(single, "Role")).isEmpty();
         assertThat(env(one(single, "Deployment", FULLNAME).at("/spec/template/spec/containers/0"))).containsEntry("LEADER_ELECTION", "false");
+    }
+
+    @Test
+    void tenancyValuesBecomeTheOperatorsPolicy() {
+        Map<String, String> defaults = env(one(render(t -> t), "Deployment", FULLNAME).at("/spec/template/spec/containers/0"));
+        assertThat(defaults).containsEntry("AWS_IDENTITY_NAMESPACES", "").containsEntry("SQS_ALLOWED_ENDPOINTS", "")
+                .containsEntry("ALLOWED_PRIVATE_NETWORKS", "").containsEntry("SERVICE_CIDRS", "10.96.0.0/12").doesNotContainKey("AWS_STS_ENDPOINT");
+        Map<String, String> set = env(one(render(t -> t.set("tenancy.awsIdentityNamespaces[0]", "ops").set("tenancy.awsIdentityNamespaces[1]", "shop")
+                .set("tenancy.sqsAllowedEndpoints[0]", "*.vpce.amazonaws.com").set("tenancy.allowedPrivateNetworks[0]", "10.100.0.0/16")
+                .set("tenancy.serviceCIDRs[0]", "172.20.0.0/16").set("tenancy.awsStsEndpoint", "https://sts.eu-west-1.amazonaws.com")),
+                "Deployment", FULLNAME).at("/spec/template/spec/containers/0"));
+        assertThat(set).containsEntry("AWS_IDENTITY_NAMESPACES", "ops,shop").containsEntry("SQS_ALLOWED_ENDPOINTS", "*.vpce.amazonaws.com")
+                .containsEntry("ALLOWED_PRIVATE_NETWORKS", "10.100.0.0/16").containsEntry("SERVICE_CIDRS", "172.20.0.0/16")
+                .containsEntry("AWS_STS_ENDPOINT", "https://sts.eu-west-1.amazonaws.com");
+        // What the operator makes of them.
+        TenantPolicy policy = TenantPolicy.fromEnv(set::get);
+        assertThat(policy.mayUseOperatorAwsIdentity("shop")).isTrue();
+        assertThat(policy.mayUseOperatorAwsIdentity("web")).isFalse();
+        assertThat(SqsSettings.fromEnv(set).stsEndpoint()).hasToString("https://sts.eu-west-1.amazonaws.com");
     }
 
     @Test

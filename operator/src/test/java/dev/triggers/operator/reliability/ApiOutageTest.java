@@ -60,7 +60,7 @@ class ApiOutageTest {
         operatorClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
                 .withMasterUrl("http://127.0.0.1:" + proxy.port()).withRequestRetryBackoffLimit(0).build()).build();
         sqs = cluster.closeLater(ElasticMq.start());
-        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(NS).endMetadata()
+        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(NS).addToLabels("triggers.dev/credentials", "true").endMetadata()
                 .withStringData(Map.of("accessKeyId", "AKIDTEST", "secretAccessKey", "test")).build()).create();
         cluster.closeLater(operatorClient);
         cluster.closeLater(proxy);

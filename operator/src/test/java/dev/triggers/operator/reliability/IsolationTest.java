@@ -97,7 +97,7 @@ class IsolationTest {
         SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)),
                 new SimpleMeterRegistry());
         start(MockCluster.testConfig(), List.of(sqs));
-        f.cluster.client().secrets().inNamespace(B).resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(B).endMetadata()
+        f.cluster.client().secrets().inNamespace(B).resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(B).addToLabels("triggers.dev/credentials", "true").endMetadata()
                 .withStringData(Map.of("accessKeyId", "AKIDTEAMB", "secretAccessKey", "team-b-secret-value")).build()).create();
         // Forget every request so far: from here on, none may touch B's Secret.
         while (f.cluster.server().takeRequest(1, TimeUnit.MILLISECONDS) != null) {

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.sqs;
 
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.source.SourceHealth;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,7 +41,12 @@ final class SqsCredentials {
             throw new SqsProblem(SourceHealth.error("CredentialsSecretNotFound",
                     "Secret '" + secretName + "' (spec.source.sqs.credentialsSecretRef) not found in namespace '" + namespace
                             + "': create it with keys " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY
-                            + " (and " + SESSION_TOKEN + " for temporary credentials), or remove the reference to use the operator's own AWS identity"));
+                            + " (and " + SESSION_TOKEN + " for temporary credentials) and the label " + CredentialsSecrets.LABEL + "=true"));
+        }
+        if (!CredentialsSecrets.optedIn(secret)) {
+            // Not read any further: a Trigger must not send an arbitrary Secret of its namespace to an endpoint.
+            throw new SqsProblem(SourceHealth.error("CredentialsSecretNotOptedIn",
+                    CredentialsSecrets.notOptedInMessage("spec.source.sqs.credentialsSecretRef", namespace, secretName)));
         }
         String accessKeyId = value(secret, ACCESS_KEY_ID);
         String secretAccessKey = value(secret, SECRET_ACCESS_KEY);

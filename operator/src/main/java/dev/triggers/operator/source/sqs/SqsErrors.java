@@ -29,7 +29,9 @@ final class SqsErrors {
      * @param credentials where the credentials come from, for the message (a Secret's name or the default chain)
      */
     static SourceHealth classify(Throwable error, String queueUrl, String endpoint, String credentials) {
-        if (error instanceof SqsProblem p) return p.health();
+        // A problem of ours, e.g. from the credentials provider in the middle of an SQS call.
+        SqsProblem problem = find(error, SqsProblem.class);
+        if (problem != null) return problem.health();
         if (error instanceof AwsServiceException e) {
             String code = e.awsErrorDetails() != null && e.awsErrorDetails().errorCode() != null ? e.awsErrorDetails().errorCode() : "HTTP " + e.statusCode();
             if (e instanceof QueueDoesNotExistException || QUEUE_MISSING.contains(code)) {
@@ -53,7 +55,7 @@ final class SqsErrors {
         Throwable root = root(error);
         if (error instanceof SdkClientException && String.valueOf(error.getMessage()).contains("Unable to load credentials")) {
             return SourceHealth.error("NoCredentials", "no AWS credentials for " + queueUrl
-                    + ": set spec.source.sqs.credentialsSecretRef, or give the operator's pod an AWS identity"
+                    + ": set spec.source.sqs.credentialsSecretRef or roleArn, or give the operator's pod an AWS identity"
                     + " (IRSA: the eks.amazonaws.com/role-arn annotation on its ServiceAccount)");
         }
         if (root instanceof UnknownHostException) {
@@ -74,7 +76,15 @@ final class SqsErrors {
         return m.length() > 200 ? m.substring(0, 200) + "…" : m;
     }
 
-    private static Throwable root(Throwable e) {
+    /** The first throwable of this type in the cause chain, or null. */
+    static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) return type.cast(t);
+        }
+        return null;
+    }
+
+    static Throwable root(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         return t;

@@ -2,10 +2,13 @@ package dev.triggers.operator.source.sqs;
 
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.SqsSource;
+import dev.triggers.operator.config.TenantPolicy;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
 import dev.triggers.operator.source.TriggerEvent;
 import dev.triggers.operator.source.TriggerSource;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +21,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchResponse;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -44,7 +46,9 @@ final class SqsPoller implements TriggerSource {
     private final String namespace;
     private final String name;
     private final String endpoint;
-    private final String credentialsSource;
+    private volatile String credentialsSource;
+    /** When the endpoint's addresses were last found allowed (context clock); checked again every recheck interval. */
+    private volatile Instant endpointCheckedAt;
 
     private final Object lock = new Object();
     // guarded by lock
@@ -69,7 +73,7 @@ final class SqsPoller implements TriggerSource {
                 : "https://sqs." + spec.getRegion() + ".amazonaws.com";
         this.credentialsSource = spec.getCredentialsSecretRef() != null
                 ? "the credentials in Secret '" + spec.getCredentialsSecretRef().getName() + "'"
-                : "the operator's AWS identity (default credential chain)";
+                : hasRole(spec) ? "role " + spec.getRoleArn() : "the operator's AWS identity (default credential chain)";
         this.health = SourceHealth.starting("connecting to SQS queue " + spec.getQueueUrl());
     }
 
@@ -156,6 +160,8 @@ final class SqsPoller implements TriggerSource {
             if (current == null) {
                 current = connect();
                 healthy();
+            } else if (endpointCheckDue()) {
+                checkEndpoint(); // DNS may point the host somewhere else by now
             }
             int wait = factory.settings().effectiveWait(spec.getWaitTimeSeconds() != null ? spec.getWaitTimeSeconds() : DEFAULT_WAIT_SECONDS,
                     factory.activePollers());
@@ -165,6 +171,7 @@ final class SqsPoller implements TriggerSource {
                 if (closed) return;
                 receiving = Thread.currentThread();
             }
+            Instant started = context.clock().instant();
             try {
                 messages = current.client().receiveMessage(r -> {
                     r.queueUrl(spec.getQueueUrl()).maxNumberOfMessages(max).waitTimeSeconds(wait);
@@ -177,7 +184,10 @@ final class SqsPoller implements TriggerSource {
                 factory.clients().clearAbort(Thread.currentThread());
             }
             healthy();
+            factory.receiveDone();
             if (!messages.isEmpty()) accept(current, messages);
+            // An empty answer (waitTimeSeconds 0, a short wait) is not asked again at once: no tight loop on an empty queue.
+            else next = factory.settings().emptyReceivePause(started, context.clock().instant());
         } catch (RuntimeException e) {
             next = failed(e);
         } finally {
@@ -192,12 +202,18 @@ final class SqsPoller implements TriggerSource {
         queuePoll(next);
     }
 
-    /** Reads the credentials, takes a shared client and checks the queue (it exists, we may read it). */
+    /**
+     * Checks the endpoint against the cluster admin's policy, finds the Trigger's identity, takes a shared
+     * client and checks the queue (it exists, we may read it).
+     */
     private SqsClients.Lease connect() {
-        AwsCredentials credentials = spec.getCredentialsSecretRef() == null ? null
-                : SqsCredentials.fromSecret(context.client(), namespace, spec.getCredentialsSecretRef().getName());
-        SqsClients.Lease fresh = factory.clients().acquire(spec.getRegion(), spec.getEndpoint(), credentials);
+        checkEndpoint();
+        SqsIdentity identity = identity();
+        credentialsSource = identity.description();
+        SqsClients.Lease fresh = factory.clients().acquire(spec.getRegion(), spec.getEndpoint(), identity);
         try {
+            // Now rather than inside the first receive: a role's TokenRequest and STS errors show as what they are.
+            fresh.credentials().resolveCredentials();
             Map<QueueAttributeName, String> attributes = fresh.client().getQueueAttributes(r -> r.queueUrl(spec.getQueueUrl())
                     .attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT)).attributes();
             int visibility = spec.getVisibilityTimeoutSeconds() != null ? spec.getVisibilityTimeoutSeconds()
@@ -212,6 +228,52 @@ final class SqsPoller implements TriggerSource {
             fresh.close();
             throw e;
         }
+    }
+
+    /** The Trigger's own credentials; the operator's identity only in a namespace the cluster admin listed. */
+    private SqsIdentity identity() {
+        if (spec.getCredentialsSecretRef() != null) {
+            String secret = spec.getCredentialsSecretRef().getName();
+            return SqsIdentity.secret(secret, SqsCredentials.fromSecret(context.client(), namespace, secret));
+        }
+        if (hasRole(spec)) {
+            return SqsIdentity.role(context.client(), namespace, name, spec.getRegion(), spec.getRoleArn().trim(), spec.getServiceAccountName().trim());
+        }
+        if (!context.config().tenancy().mayUseOperatorAwsIdentity(namespace)) {
+            throw new SqsProblem(SourceHealth.error("OperatorIdentityNotAllowed", operatorIdentityRefused(namespace)));
+        }
+        return SqsIdentity.operator();
+    }
+
+    static String operatorIdentityRefused(String namespace) {
+        return "Triggers in namespace '" + namespace + "' may not use the operator's own AWS identity: give this Trigger its own,"
+                + " either spec.source.sqs.credentialsSecretRef naming a Secret with accessKeyId and secretAccessKey labelled "
+                + CredentialsSecrets.LABEL + "=true, or spec.source.sqs.roleArn with serviceAccountName (a ServiceAccount of this namespace"
+                + " the role trusts); or ask the cluster admin to list the namespace in " + TenantPolicy.ENV_AWS_IDENTITY_NAMESPACES
+                + " (chart value tenancy.awsIdentityNamespaces)";
+    }
+
+    static boolean hasRole(SqsSource spec) {
+        return spec.getRoleArn() != null && !spec.getRoleArn().isBlank();
+    }
+
+    /** Null when the spec's endpoint (if any) may be used under this policy, else why not. */
+    static String endpointProblem(TenantPolicy policy, String endpoint) {
+        if (endpoint == null || endpoint.isBlank()) return null; // the region's AWS endpoint, made by the SDK
+        String host = URI.create(endpoint.trim()).getHost();
+        return policy.sqsEndpointProblem("spec.source.sqs.endpoint", host);
+    }
+
+    private void checkEndpoint() {
+        String problem = endpointProblem(context.config().tenancy(), spec.getEndpoint());
+        if (problem != null) throw new SqsProblem(SourceHealth.error("EndpointNotAllowed", problem));
+        endpointCheckedAt = context.clock().instant();
+    }
+
+    private boolean endpointCheckDue() {
+        Instant last = endpointCheckedAt;
+        return spec.getEndpoint() != null && !spec.getEndpoint().isBlank()
+                && (last == null || !context.clock().instant().isBefore(last.plus(context.config().recheckInterval())));
     }
 
     private void healthy() {

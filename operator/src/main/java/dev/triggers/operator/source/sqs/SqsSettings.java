@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.sqs;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 
@@ -13,14 +14,20 @@ import java.util.Map;
  * @param maxInFlightPerTrigger received but not yet deleted messages per Trigger; the poller pauses above it
  * @param initialBackoff first retry delay after an error; doubles up to maxBackoff
  * @param maxBackoff longest retry delay
+ * @param emptyReceiveInterval shortest time between the starts of two receives when the first one came
+ *     back empty (waitTimeSeconds 0 would otherwise poll an empty queue in a tight loop)
+ * @param stsEndpoint where roleArn Triggers call AssumeRoleWithWebIdentity; null means AWS's regional
+ *     STS endpoint of the queue's region (set by the cluster admin only, never by a Trigger)
  */
-public record SqsSettings(int pollThreads, int ackThreads, int maxInFlightPerTrigger, Duration initialBackoff, Duration maxBackoff) {
+public record SqsSettings(int pollThreads, int ackThreads, int maxInFlightPerTrigger, Duration initialBackoff, Duration maxBackoff,
+                          Duration emptyReceiveInterval, URI stsEndpoint) {
+    public static final String ENV_STS_ENDPOINT = "AWS_STS_ENDPOINT";
 
     public static SqsSettings defaults() {
-        return new SqsSettings(64, 4, 100, Duration.ofSeconds(1), Duration.ofSeconds(60));
+        return new SqsSettings(64, 4, 100, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(1), null);
     }
 
-    /** SQS_POLL_THREADS, SQS_ACK_THREADS, SQS_MAX_IN_FLIGHT, SQS_MAX_BACKOFF_SECONDS; the defaults otherwise. */
+    /** SQS_POLL_THREADS, SQS_ACK_THREADS, SQS_MAX_IN_FLIGHT, SQS_MAX_BACKOFF_SECONDS, AWS_STS_ENDPOINT; the defaults otherwise. */
     public static SqsSettings fromEnv(Map<String, String> env) {
         SqsSettings d = defaults();
         return new SqsSettings(
@@ -28,15 +35,27 @@ public record SqsSettings(int pollThreads, int ackThreads, int maxInFlightPerTri
                 intOr(env.get("SQS_ACK_THREADS"), d.ackThreads),
                 intOr(env.get("SQS_MAX_IN_FLIGHT"), d.maxInFlightPerTrigger),
                 d.initialBackoff,
-                Duration.ofSeconds(intOr(env.get("SQS_MAX_BACKOFF_SECONDS"), (int) d.maxBackoff.toSeconds())));
+                Duration.ofSeconds(intOr(env.get("SQS_MAX_BACKOFF_SECONDS"), (int) d.maxBackoff.toSeconds())),
+                d.emptyReceiveInterval,
+                stsEndpoint(env.get(ENV_STS_ENDPOINT)));
     }
 
     public SqsSettings withPollThreads(int threads) {
-        return new SqsSettings(threads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff);
+        return new SqsSettings(threads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff, emptyReceiveInterval, stsEndpoint);
     }
 
     public SqsSettings withBackoff(Duration initial, Duration max) {
-        return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initial, max);
+        return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initial, max, emptyReceiveInterval, stsEndpoint);
+    }
+
+    public SqsSettings withStsEndpoint(URI endpoint) {
+        return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff, emptyReceiveInterval, endpoint);
+    }
+
+    /** How long to wait before the next receive, after one that started at {@code started} came back empty at {@code now}. */
+    public Duration emptyReceivePause(java.time.Instant started, java.time.Instant now) {
+        Duration rest = emptyReceiveInterval.minus(Duration.between(started, now));
+        return rest.isNegative() ? Duration.ZERO : rest;
     }
 
     /**
@@ -52,6 +71,15 @@ public record SqsSettings(int pollThreads, int ackThreads, int maxInFlightPerTri
     public Duration backoff(int failures) {
         long millis = initialBackoff.toMillis() << Math.min(Math.max(failures - 1, 0), 20);
         return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
+    }
+
+    private static URI stsEndpoint(String value) {
+        if (value == null || value.isBlank()) return null;
+        URI uri = URI.create(value.trim());
+        if (uri.getScheme() == null || uri.getHost() == null) {
+            throw new IllegalArgumentException(ENV_STS_ENDPOINT + " '" + value + "' is not a URL such as https://sts.eu-west-1.amazonaws.com");
+        }
+        return uri;
     }
 
     private static int intOr(String value, int fallback) {

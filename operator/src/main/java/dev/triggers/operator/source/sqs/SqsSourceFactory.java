@@ -39,17 +39,27 @@ public final class SqsSourceFactory implements SourceFactory {
 
     private final SqsSettings settings;
     private final MeterRegistry metrics;
-    private final SqsClients clients = new SqsClients();
+    private static final Pattern ROLE_ARN = Pattern.compile(SqsSource.ROLE_ARN_PATTERN);
+    private static final Pattern SERVICE_ACCOUNT = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
+
+    private final SqsClients clients;
     private final ThreadPoolExecutor pollPool;
     private final ThreadPoolExecutor ackPool;
     private final ScheduledThreadPoolExecutor timers;
     private final Set<SqsPoller> pollers = ConcurrentHashMap.newKeySet();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong deleted = new AtomicLong();
+    private final AtomicLong receives = new AtomicLong();
     private volatile DeliveryListener listener = DeliveryListener.NONE;
 
     public SqsSourceFactory(SqsSettings settings, MeterRegistry metrics) {
+        this(settings, metrics, new ScheduledThreadPoolExecutor(1, DaemonThreads.named("sqs-timer")));
+    }
+
+    /** With the timer thread given: tests step a scheduler of their own instead of waiting. */
+    SqsSourceFactory(SqsSettings settings, MeterRegistry metrics, ScheduledThreadPoolExecutor timers) {
         this.settings = settings;
+        this.clients = new SqsClients(settings.stsEndpoint());
         this.metrics = metrics;
         // Threads come and go with the pollers: an operator without SQS Triggers has none.
         this.pollPool = new ThreadPoolExecutor(settings.pollThreads(), settings.pollThreads(), 30, TimeUnit.SECONDS,
@@ -58,7 +68,7 @@ public final class SqsSourceFactory implements SourceFactory {
         this.ackPool = new ThreadPoolExecutor(settings.ackThreads(), settings.ackThreads(), 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), DaemonThreads.named("sqs-ack"));
         ackPool.allowCoreThreadTimeOut(true);
-        this.timers = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("sqs-timer"));
+        this.timers = timers;
         timers.setRemoveOnCancelPolicy(true);
         Gauge.builder("sqs_pollers", pollers, Set::size).description("Running SQS sources").register(metrics);
         Gauge.builder("sqs_poll_threads", pollPool, ThreadPoolExecutor::getPoolSize).description("Threads long-polling SQS").register(metrics);
@@ -94,6 +104,7 @@ public final class SqsSourceFactory implements SourceFactory {
         if (sqs.getCredentialsSecretRef() != null && (sqs.getCredentialsSecretRef().getName() == null || sqs.getCredentialsSecretRef().getName().isBlank())) {
             problems.add("spec.source.sqs.credentialsSecretRef.name is empty: name a Secret in this namespace, or remove the reference");
         }
+        validateRole(sqs, problems);
         Integer wait = sqs.getWaitTimeSeconds();
         if (wait != null && (wait < 0 || wait > 20)) problems.add("spec.source.sqs.waitTimeSeconds must be between 0 and 20, not " + wait);
         Integer visibility = sqs.getVisibilityTimeoutSeconds();
@@ -128,6 +139,11 @@ public final class SqsSourceFactory implements SourceFactory {
 
     public long deletedCount() {
         return deleted.get();
+    }
+
+    /** Receive calls answered so far (empty or not), by every poller. */
+    public long receiveCount() {
+        return receives.get();
     }
 
     /** Poll threads inside a receive (or about to be) right now. */
@@ -184,6 +200,10 @@ public final class SqsSourceFactory implements SourceFactory {
         pollers.remove(poller);
     }
 
+    void receiveDone() {
+        receives.incrementAndGet();
+    }
+
     void received(ResourceID trigger, List<String> messageIds) {
         received.addAndGet(messageIds.size());
         counter("sqs_messages_received_total", trigger).increment(messageIds.size());
@@ -206,6 +226,27 @@ public final class SqsSourceFactory implements SourceFactory {
 
     private Counter counter(String name, ResourceID trigger) {
         return Counter.builder(name).tags("namespace", trigger.getNamespace().orElse(""), "trigger", trigger.getName()).register(metrics);
+    }
+
+    /** The CRD's rules for workload identity, again here: not every API server enforces CEL rules. */
+    private static void validateRole(SqsSource sqs, List<String> problems) {
+        boolean role = sqs.getRoleArn() != null && !sqs.getRoleArn().isBlank();
+        boolean account = sqs.getServiceAccountName() != null && !sqs.getServiceAccountName().isBlank();
+        if (role && !account) {
+            problems.add("spec.source.sqs.roleArn needs spec.source.sqs.serviceAccountName: the ServiceAccount of this namespace whose token assumes the role");
+        }
+        if (account && !role) {
+            problems.add("spec.source.sqs.serviceAccountName is only used with spec.source.sqs.roleArn: set the role to assume, or remove it");
+        }
+        if (role && sqs.getCredentialsSecretRef() != null) {
+            problems.add("spec.source.sqs sets both credentialsSecretRef and roleArn: keep one");
+        }
+        if (role && (sqs.getRoleArn().length() > 2048 || !ROLE_ARN.matcher(sqs.getRoleArn().trim()).matches())) {
+            problems.add("spec.source.sqs.roleArn '" + sqs.getRoleArn() + "' is not an IAM role ARN like arn:aws:iam::123456789012:role/deployer");
+        }
+        if (account && (sqs.getServiceAccountName().length() > 253 || !SERVICE_ACCOUNT.matcher(sqs.getServiceAccountName().trim()).matches())) {
+            problems.add("spec.source.sqs.serviceAccountName '" + sqs.getServiceAccountName() + "' is not a ServiceAccount name (lowercase letters, digits, '-' and '.')");
+        }
     }
 
     private static URI httpUri(String value, String field, List<String> problems) {

@@ -7,6 +7,7 @@ import dev.triggers.operator.action.RedeployAction;
 import dev.triggers.operator.api.v1alpha1.SecretRef;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -67,6 +68,13 @@ class SqsErrorsTest {
         Condition source = awaitSourceNotReady("deploy-on-message", "CredentialsSecretNotFound");
         assertThat(source.getMessage()).contains("Secret 'team-aws'").contains("namespace '" + NS + "'").contains("accessKeyId");
 
+        // Complete, but not opted in: the operator does not read it.
+        secret("team-aws", Map.of("accessKeyId", "AKIDTEAM", "secretAccessKey", "s3cr3t-value"), Map.of());
+        source = awaitSourceNotReady("deploy-on-message", "CredentialsSecretNotOptedIn");
+        assertThat(source.getMessage()).isEqualTo(CredentialsSecrets.notOptedInMessage("spec.source.sqs.credentialsSecretRef", NS, "team-aws"))
+                .contains("kubectl label secret -n shop team-aws triggers.dev/credentials=true").doesNotContain("AKIDTEAM");
+        assertThat(cluster.trigger(NS, "deploy-on-message").getStatus().getErrorMessage()).contains("does not carry the label triggers.dev/credentials=true");
+
         secret("team-aws", Map.of("accessKeyId", "AKIDTEAM"));
         source = awaitSourceNotReady("deploy-on-message", "CredentialsSecretIncomplete");
         assertThat(source.getMessage()).contains("secretAccessKey").doesNotContain("AKIDTEAM");
@@ -111,7 +119,12 @@ class SqsErrorsTest {
     }
 
     void secret(String name, Map<String, String> data) {
-        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        secret(name, data, Map.of(CredentialsSecrets.LABEL, "true"));
+    }
+
+    void secret(String name, Map<String, String> data, Map<String, String> labels) {
+        // Replaced whole (data and labels), as kubectl apply of a new manifest would.
+        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).withLabels(labels).endMetadata()
                 .withStringData(data).build()).createOr(op -> op.update());
     }
 

@@ -4,6 +4,7 @@ import dev.triggers.operator.api.v1alpha1.SecretRef;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.SqsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -30,7 +31,7 @@ final class SqsTriggers {
     }
 
     static void credentialsSecret(MockCluster cluster, String ns) {
-        cluster.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(SECRET).withNamespace(ns).endMetadata()
+        cluster.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(SECRET).withNamespace(ns).addToLabels(CredentialsSecrets.LABEL, "true").endMetadata()
                 .withStringData(Map.of("accessKeyId", "AKIDTEST", "secretAccessKey", "not-a-real-secret")).build()).createOr(op -> op.update());
     }
 }
