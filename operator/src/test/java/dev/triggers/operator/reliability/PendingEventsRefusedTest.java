@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class PendingEventsRefusedTest {
     static final String A = "team-a";
     static final String B = "team-b";
-    static final int COOLDOWN = 3;
+    static final int COOLDOWN = 5;
     MockCluster cluster;
     TriggerOperator operator;
     ResourceID id;
