@@ -53,11 +53,11 @@ public final class EmbeddedMain {
                   kubectl annotate trg -n %s restart-web --overwrite triggers.dev/fire-request=$(date +%%s)
                   kubectl get deploy web -n %s -o jsonpath='{.spec.template.metadata.annotations}'
                 Webhooks on http://localhost:%d/hooks/%s/<trigger>, metrics on http://localhost:%d/metrics. Ctrl-C stops it.
-                SQS examples use ElasticMQ at %s; NATS examples %s.
+                SQS examples use ElasticMQ at %s; NATS examples: %s.
 
                 """, cluster.client().getMasterUrl(), kubeconfig.toAbsolutePath(), NAMESPACE, NAMESPACE, NAMESPACE,
                 webhookPort, NAMESPACE, metricsPort, backends.sqsEndpoint(),
-                backends.natsInstalled() ? "use nats-server at " + backends.natsUrl() : "need " + LocalBackends.NATS_MISSING);
+                backends.natsInstalled() ? "nats-server at " + backends.natsUrl() : LocalBackends.NATS_MISSING);
         Main.run(cluster.client(), config);
     }
 

@@ -70,12 +70,29 @@ public final class LocalBackends implements AutoCloseable {
 
     private static void answerMissing(ServerSocket standIn) {
         while (!standIn.isClosed()) {
-            try (Socket s = standIn.accept(); OutputStream out = s.getOutputStream()) {
-                out.write(("-ERR '" + NATS_MISSING + "'\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+            try {
+                Socket s = standIn.accept();
+                Thread answer = new Thread(() -> answerMissing(s), "nats-stand-in-client");
+                answer.setDaemon(true);
+                answer.start();
             } catch (IOException e) {
-                // closed, or a client gone: keep answering the next one
+                // closed: the loop ends
             }
+        }
+    }
+
+    private static void answerMissing(Socket client) {
+        try (Socket s = client; OutputStream out = s.getOutputStream()) {
+            // jnats shows the text of an -ERR that answers its CONNECT (an -ERR instead of INFO is "non-info").
+            out.write("INFO {\"server_id\":\"embedded-stand-in\",\"version\":\"0.0.0\",\"proto\":1,\"max_payload\":1048576}\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            s.setSoTimeout(5000);
+            new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            out.write(("-ERR '" + NATS_MISSING + "'\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException e) {
+            // a client gone: nothing to tell it
         }
     }
 
