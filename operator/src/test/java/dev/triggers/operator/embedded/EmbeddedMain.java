@@ -4,6 +4,7 @@ import dev.triggers.operator.Main;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.testing.Manifests;
 import dev.triggers.operator.testing.MockCluster;
+import dev.triggers.operator.testing.NatsServer;
 import io.fabric8.kubernetes.api.model.NamedClusterBuilder;
 import io.fabric8.kubernetes.api.model.NamedContextBuilder;
 import io.fabric8.kubernetes.api.model.NamedAuthInfoBuilder;
@@ -36,6 +37,9 @@ public final class EmbeddedMain {
         exitIfBusy(apiPort, "the embedded Kubernetes API", "-Dembedded.apiPort");
         exitIfBusy(webhookPort, "webhooks", "-Dembedded.webhookPort");
         exitIfBusy(metricsPort, "metrics", "-Dembedded.metricsPort");
+        // 0 = any free port, chosen now so that the webhook URLs and the banner name the real one.
+        webhookPort = webhookPort == 0 ? NatsServer.freePort() : webhookPort;
+        metricsPort = metricsPort == 0 ? NatsServer.freePort() : metricsPort;
         MockCluster cluster = MockCluster.start(apiPort);
         LocalBackends backends = LocalBackends.start();
         load(cluster, backends);
