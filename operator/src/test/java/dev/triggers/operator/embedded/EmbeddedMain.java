@@ -4,6 +4,7 @@ import dev.triggers.operator.Main;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.testing.Manifests;
 import dev.triggers.operator.testing.MockCluster;
+import dev.triggers.operator.testing.NatsServer;
 import io.fabric8.kubernetes.api.model.NamedClusterBuilder;
 import io.fabric8.kubernetes.api.model.NamedContextBuilder;
 import io.fabric8.kubernetes.api.model.NamedAuthInfoBuilder;
@@ -28,11 +29,25 @@ public final class EmbeddedMain {
 
     public static void main(String[] args) throws Exception {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-        int apiPort = Integer.parseInt(System.getProperty("embedded.apiPort", "6443"));
-        MockCluster cluster = load(MockCluster.start(apiPort));
-        Path kubeconfig = writeKubeconfig(cluster, Path.of(System.getProperty("embedded.kubeconfig", "target/embedded-kubeconfig")));
+        OperatorConfig fromEnv = OperatorConfig.fromEnv(System.getenv());
+        int apiPort = Integer.getInteger("embedded.apiPort", 6443);
+        int webhookPort = Integer.getInteger("embedded.webhookPort", fromEnv.webhookPort());
+        int metricsPort = Integer.getInteger("embedded.metricsPort", fromEnv.metricsPort());
+        // Before anything starts: a busy port is one clear line and a non-zero exit, not a stack trace and a hang.
+        exitIfBusy(apiPort, "the embedded Kubernetes API", "-Dembedded.apiPort");
+        exitIfBusy(webhookPort, "webhooks", "-Dembedded.webhookPort");
+        exitIfBusy(metricsPort, "metrics", "-Dembedded.metricsPort");
+        // 0 = any free port, chosen now so that the webhook URLs and the banner name the real one.
+        webhookPort = webhookPort == 0 ? NatsServer.freePort() : webhookPort;
+        metricsPort = metricsPort == 0 ? NatsServer.freePort() : metricsPort;
+        MockCluster cluster = MockCluster.start(apiPort);
+        LocalBackends backends = LocalBackends.start();
+        load(cluster, backends);
+        Path kubeconfig = writeKubeconfig(cluster, kubeconfigPath());
+        Runtime.getRuntime().addShutdownHook(new Thread(backends::close, "embedded-backends"));
         // A developer's machine: the local ElasticMQ and NATS of the examples are on loopback.
-        OperatorConfig config = OperatorConfig.fromEnv(System.getenv()).withWatchNamespaces(java.util.Set.of())
+        OperatorConfig config = fromEnv.withWatchNamespaces(java.util.Set.of()).withPorts(webhookPort, metricsPort)
+                .withWebhookBaseUrl("http://localhost:" + webhookPort)
                 .withTenancy(dev.triggers.operator.config.TenantPolicy.open());
         System.out.printf("""
 
@@ -42,10 +57,39 @@ public final class EmbeddedMain {
                   kubectl annotate trg -n %s restart-web --overwrite triggers.dev/fire-request=$(date +%%s)
                   kubectl get deploy web -n %s -o jsonpath='{.spec.template.metadata.annotations}'
                 Webhooks on http://localhost:%d/hooks/%s/<trigger>, metrics on http://localhost:%d/metrics. Ctrl-C stops it.
+                SQS examples use ElasticMQ at %s; NATS examples: %s.
 
                 """, cluster.client().getMasterUrl(), kubeconfig.toAbsolutePath(), NAMESPACE, NAMESPACE, NAMESPACE,
-                config.webhookPort(), NAMESPACE, config.metricsPort());
+                webhookPort, NAMESPACE, metricsPort, backends.sqsEndpoint(),
+                backends.natsInstalled() ? "nats-server at " + backends.natsUrl() : LocalBackends.NATS_MISSING);
         Main.run(cluster.client(), config);
+    }
+
+    /** operator/target/embedded-kubeconfig (where README says), whatever directory Maven was started from. */
+    static Path kubeconfigPath() throws Exception {
+        String configured = System.getProperty("embedded.kubeconfig");
+        if (configured != null) return Path.of(configured);
+        // target/test-classes/ -> target/
+        Path testClasses = Path.of(EmbeddedMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return testClasses.getParent().resolve("embedded-kubeconfig");
+    }
+
+    static void exitIfBusy(int port, String what, String property) {
+        if (port == 0) return;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new java.net.InetSocketAddress(port));
+        } catch (java.io.IOException busy) {
+            System.err.printf("error: port %d (%s) is already in use; stop what uses it, or choose another port with %s=<port> (0 = any free port)%n",
+                    port, what, property);
+            System.exit(2);
+        }
+    }
+
+    /** The demo namespace, its workloads, every example manifest, pointed at the local SQS and NATS servers. */
+    public static MockCluster load(MockCluster cluster, LocalBackends backends) throws Exception {
+        load(cluster);
+        backends.rewire(cluster.client(), NAMESPACE);
+        return cluster;
     }
 
     /** The demo namespace, its workloads, and every example manifest. */
