@@ -3,6 +3,7 @@ package dev.triggers.operator.source.nats;
 import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
 import dev.triggers.operator.source.TriggerSource;
@@ -15,6 +16,7 @@ import java.util.Objects;
  * credentials), announced to the reconciler only when it changes.
  */
 abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listener {
+    static final String CREDENTIALS_FIELD = "spec.source.nats.credentialsSecretRef";
     protected final NatsSource spec;
     protected final SourceContext context;
     protected final String name;
@@ -128,7 +130,12 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         }
         if (secret == null) {
             throw new CredentialsProblem("SecretNotFound", "Secret '" + secretName + "' (spec.source.nats.credentialsSecretRef) not found in namespace "
-                    + ns + ": create it with keys user and password, or token, or creds (and optionally ca.crt)");
+                    + ns + ": create it with keys user and password, or token, or creds (and optionally ca.crt), labelled "
+                    + CredentialsSecrets.LABEL + "=true");
+        }
+        // Without the opt-in, naming a Secret would be a way to send any Secret of the namespace to any server.
+        if (!CredentialsSecrets.optedIn(secret)) {
+            throw new CredentialsProblem("SecretNotOptedIn", CredentialsSecrets.notOptedInMessage(CREDENTIALS_FIELD, ns, secretName));
         }
         try {
             return NatsCredentials.fromSecret(secret);

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.triggers.operator.action.RedeployAction;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.NatsServer;
 import io.nats.client.Connection;
@@ -142,6 +143,26 @@ class NatsCoreTest {
                 publisher.flush(Duration.ofSeconds(5));
             }
             await().untilAsserted(() -> assertThat(given.fireCount("web-on-deploy")).isEqualTo(1));
+        }
+    }
+
+    @Test
+    void secretWithoutTheOptInLabelIsNeverUsedUntilLabelled() throws Exception {
+        try (NatsServer secured = NatsServer.start("--user", "operator", "--pass", "s3cret")) {
+            cluster.deployment(NS, "web");
+            // The right credentials, but the Secret's owner did not mark it for Triggers.
+            given.secret(NS, "app-db", Map.of("user", "operator", "password", "s3cret"), Map.of());
+            given.create("web-on-deploy", "web", withSecret(core(secured.url(), "deploy.web"), "app-db"));
+
+            given.awaitStatus("web-on-deploy", TriggerStatus.ERROR);
+            assertThat(given.sourceReady("web-on-deploy").getReason()).isEqualTo("SecretNotOptedIn");
+            assertThat(given.status("web-on-deploy").getErrorMessage())
+                    .isEqualTo(CredentialsSecrets.notOptedInMessage("spec.source.nats.credentialsSecretRef", NS, "app-db"))
+                    .doesNotContain("s3cret");
+            assertThat(factory.connections().size()).as("no connection opened with the unlabelled Secret's credentials").isZero();
+
+            given.secret(NS, "app-db", Map.of("user", "operator", "password", "s3cret"), Map.of(CredentialsSecrets.LABEL, "true"));
+            given.awaitStatus("web-on-deploy", TriggerStatus.READY);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.triggers.operator.api.v1alpha1.SecretRef;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -58,9 +59,14 @@ final class NatsTestSupport {
         return cluster.create(t);
     }
 
+    /** A credentials Secret that opted in (labelled triggers.dev/credentials=true), as the README tells users to make it. */
     void secret(String name, Map<String, String> data) {
-        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withStringData(data).build()).createOr(op -> op.update());
+        secret(NS, name, data, Map.of(CredentialsSecrets.LABEL, "true"));
+    }
+
+    void secret(String ns, String name, Map<String, String> data, Map<String, String> labels) {
+        cluster.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
+                .withLabels(labels).endMetadata().withStringData(data).build()).createOr(op -> op.update());
     }
 
     TriggerStatus status(String name) {
