@@ -26,10 +26,12 @@ final class NatsSubscription extends NatsSourceBase {
     private long confirmations;
     private volatile boolean confirmed;
     private final java.util.concurrent.ExecutorService setups;
+    private final java.util.concurrent.ScheduledExecutorService timers;
 
     NatsSubscription(Trigger trigger, SourceContext context, NatsConnections connections) {
         super(trigger, context, connections);
         this.setups = connections.setups();
+        this.timers = connections.timers();
     }
 
     @Override
@@ -60,8 +62,25 @@ final class NatsSubscription extends NatsSourceBase {
         try {
             if (nc != null) nc.flush(Duration.ofSeconds(5));
         } catch (Exception e) {
-            // Disconnected again: the health says so; the next reconnect confirms anew.
-            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            // Disconnected again: the next reconnect confirms anew. Still connected (the flush raced the
+            // client's own reconnect handling): no event will come, so try again, or the source stays Pending.
+            log.debug("{}: confirming the subscription failed: {}", name, e.toString());
+            if (!closed && connection.isConnected()) {
+                try {
+                    timers.schedule(() -> {
+                        synchronized (this) {
+                            if (closed || confirming != confirmations) return;
+                        }
+                        confirm(connection, confirming);
+                    }, 1, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // the operator is stopping
+                }
+            }
             return;
         }
         synchronized (this) {
