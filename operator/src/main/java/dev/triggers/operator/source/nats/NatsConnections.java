@@ -11,9 +11,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The NATS connections of the operator: one per (servers, credentials), shared by all Triggers that
- * use them and counted by reference, so 1 000 Triggers on one server cost one socket, one reader,
- * one writer and one dispatcher thread, not 1 000 of each.
+ * The NATS connections of the operator: one per (namespace, servers, credentials), shared by the
+ * Triggers of that namespace that use them and counted by reference, so 1 000 Triggers on one server
+ * cost one socket, one reader, one writer and one dispatcher thread, not 1 000 of each. Never shared
+ * across namespaces: one tenant's flood, slow consumer or refused credentials stay on its own socket.
  */
 public final class NatsConnections implements AutoCloseable {
     private final Map<String, SharedConnection> connections = new HashMap<>();
@@ -48,8 +49,8 @@ public final class NatsConnections implements AutoCloseable {
         }
     }
 
-    synchronized Lease acquire(List<String> servers, NatsCredentials credentials, SharedConnection.Listener listener) {
-        String key = key(servers, credentials);
+    synchronized Lease acquire(String namespace, List<String> servers, NatsCredentials credentials, SharedConnection.Listener listener) {
+        String key = key(namespace, servers, credentials);
         SharedConnection connection = connections.get(key);
         boolean created = connection == null;
         if (created) {
@@ -76,10 +77,10 @@ public final class NatsConnections implements AutoCloseable {
         return connections.size();
     }
 
-    static String key(List<String> servers, NatsCredentials credentials) {
+    static String key(String namespace, List<String> servers, NatsCredentials credentials) {
         List<String> sorted = new ArrayList<>(servers);
         sorted.sort(null);
-        return String.join(",", sorted) + "#" + credentials.fingerprint();
+        return namespace + "/" + String.join(",", sorted) + "#" + credentials.fingerprint();
     }
 
     @Override

@@ -20,6 +20,7 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
     protected final NatsSource spec;
     protected final SourceContext context;
     protected final String name;
+    protected final String namespace;
     private final NatsConnections connections;
     private NatsConnections.Lease lease;
     private String fingerprint;
@@ -32,7 +33,8 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         this.spec = trigger.getSpec().getSource().getNats();
         this.context = context;
         this.connections = connections;
-        this.name = trigger.getMetadata().getNamespace() + "/" + trigger.getMetadata().getName();
+        this.namespace = trigger.getMetadata().getNamespace();
+        this.name = namespace + "/" + trigger.getMetadata().getName();
     }
 
     /** Subscribes when the connection is (again, or anew) connected; called on a NATS thread. */
@@ -65,7 +67,7 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         if (lease != null && credentials.fingerprint().equals(fingerprint)) return;
         leave();
         fingerprint = credentials.fingerprint();
-        lease = connections.acquire(spec.getServers(), credentials, this);
+        lease = connections.acquire(namespace, spec.getServers(), credentials, this);
         connection = lease.connection();
         connectionChanged(connection);
     }

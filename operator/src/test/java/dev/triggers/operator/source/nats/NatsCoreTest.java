@@ -98,6 +98,22 @@ class NatsCoreTest {
     }
 
     @Test
+    void triggersOfTwoNamespacesNeverShareAConnection() throws Exception {
+        for (String ns : List.of("team-a", "team-b")) {
+            cluster.namespace(ns);
+            cluster.deployment(ns, "web");
+            given.create(ns, "web-on-deploy", "web", core(nats.url(), "deploy.web"));
+        }
+        given.awaitStatus("team-a", "web-on-deploy", TriggerStatus.READY);
+        given.awaitStatus("team-b", "web-on-deploy", TriggerStatus.READY);
+        assertThat(factory.connections().size()).isEqualTo(2);
+
+        publish(nats.url(), "deploy.web", Map.of());
+        await().untilAsserted(() -> assertThat(given.fireCount("team-a", "web-on-deploy")).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(given.fireCount("team-b", "web-on-deploy")).isEqualTo(1));
+    }
+
+    @Test
     void serverStoppedIsAnErrorWithTheReasonAndRecoversOnItsOwn() throws Exception {
         cluster.deployment(NS, "web");
         given.create("web-on-deploy", "web", core(nats.url(), "deploy.web"));
