@@ -18,7 +18,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NatsConnections implements AutoCloseable {
     private final Map<String, SharedConnection> connections = new HashMap<>();
-    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, DaemonThreads.named("nats-timer"));
+    private final ScheduledExecutorService timers = newTimers();
+
+    /** Delayed tasks (a reopen in 10 s, a retry in a minute) are dropped at shutdown instead of being waited for. */
+    private static ScheduledExecutorService newTimers() {
+        java.util.concurrent.ScheduledThreadPoolExecutor timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, DaemonThreads.named("nats-timer"));
+        timers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
+    }
     private final ExecutorService setups = Executors.newFixedThreadPool(2, DaemonThreads.named("nats-setup"));
 
     /** A lease on the shared connection; the listener hears of its changes until the lease is released. */
