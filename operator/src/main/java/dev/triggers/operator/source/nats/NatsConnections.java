@@ -57,12 +57,13 @@ public final class NatsConnections implements AutoCloseable {
         }
     }
 
-    synchronized Lease acquire(String namespace, List<String> servers, NatsCredentials credentials, SharedConnection.Listener listener) {
+    synchronized Lease acquire(String namespace, List<String> servers, NatsCredentials credentials, ServerRules rules,
+                               SharedConnection.Listener listener) {
         String key = key(namespace, servers, credentials);
         SharedConnection connection = connections.get(key);
         boolean created = connection == null;
         if (created) {
-            connection = new SharedConnection(key, servers, credentials, timers);
+            connection = new SharedConnection(key, servers, credentials, rules, timers);
             connections.put(key, connection);
         }
         connection.refs++;

@@ -33,6 +33,7 @@ final class SharedConnection {
     private final String key;
     private final List<String> servers;
     private final NatsCredentials credentials;
+    private final ServerRules rules;
     private final ScheduledExecutorService timers;
     private final Set<Listener> listeners = ConcurrentHashMap.newKeySet();
     private volatile Connection connection;
@@ -47,10 +48,11 @@ final class SharedConnection {
     private int reopenAttempts;
     int refs;
 
-    SharedConnection(String key, List<String> servers, NatsCredentials credentials, ScheduledExecutorService timers) {
+    SharedConnection(String key, List<String> servers, NatsCredentials credentials, ServerRules rules, ScheduledExecutorService timers) {
         this.key = key;
         this.servers = List.copyOf(servers);
         this.credentials = credentials;
+        this.rules = rules;
         this.timers = timers;
     }
 
@@ -82,6 +84,9 @@ final class SharedConnection {
     void open() {
         Options.Builder options = new Options.Builder()
                 .servers(servers.toArray(String[]::new))
+                // Every server checked against the tenant rules right before it is dialled; announced servers unused.
+                .serverPool(new PolicedServerPool(rules, message -> error(null, message)))
+                .ignoreDiscoveredServers()
                 .connectionName("trigger-operator")
                 .maxReconnects(-1)
                 .reconnectDelayHandler(SharedConnection::reconnectDelay)
