@@ -1,6 +1,8 @@
 package dev.triggers.operator.source.nats;
 
 import dev.triggers.operator.DaemonThreads;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +30,20 @@ public final class NatsConnections implements AutoCloseable {
         return timers;
     }
     private final ExecutorService setups = Executors.newFixedThreadPool(2, DaemonThreads.named("nats-setup"));
+    private final MeterRegistry metrics;
+
+    public NatsConnections() {
+        this(new SimpleMeterRegistry());
+    }
+
+    public NatsConnections(MeterRegistry metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Where the NATS sources count what they drop. */
+    MeterRegistry metrics() {
+        return metrics;
+    }
 
     /** A lease on the shared connection; the listener hears of its changes until the lease is released. */
     public final class Lease {

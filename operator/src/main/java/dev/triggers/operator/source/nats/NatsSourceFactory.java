@@ -6,6 +6,8 @@ import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.TriggerSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -20,7 +22,15 @@ import java.util.Set;
 public final class NatsSourceFactory implements SourceFactory {
     private static final Set<String> SCHEMES = Set.of("nats", "tls", "opentls", "ws", "wss");
 
-    private final NatsConnections connections = new NatsConnections();
+    private final NatsConnections connections;
+
+    public NatsSourceFactory() {
+        this(new SimpleMeterRegistry());
+    }
+
+    public NatsSourceFactory(MeterRegistry metrics) {
+        this.connections = new NatsConnections(metrics);
+    }
 
     @Override
     public String type() {

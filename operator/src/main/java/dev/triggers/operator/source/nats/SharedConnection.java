@@ -25,6 +25,10 @@ final class SharedConnection {
 
     enum State { CONNECTING, CONNECTED, DISCONNECTED, CLOSED }
 
+    /** What may wait in the dispatcher for all Triggers of one connection together (jnats's default: 512 Ki messages, 64 MiB). */
+    static final long DISPATCHER_PENDING_MESSAGES = 100_000;
+    static final long DISPATCHER_PENDING_BYTES = 64L << 20;
+
     /** A user of the connection: told (on a NATS thread) whenever the state changes. */
     interface Listener {
         void connectionChanged(SharedConnection connection);
@@ -126,6 +130,8 @@ final class SharedConnection {
                 synchronized (this) {
                     if (dispatcher == null) {
                         dispatcher = c.createDispatcher();
+                        // The backstop for all Triggers of this connection (each core Trigger has its own, smaller limit).
+                        dispatcher.setPendingLimits(DISPATCHER_PENDING_MESSAGES, DISPATCHER_PENDING_BYTES);
                         generation++;
                     }
                     reopenAttempts = 0;
@@ -225,9 +231,21 @@ final class SharedConnection {
     }
 
     private final class Errors implements ErrorListener {
+        private volatile long lastSlowConsumerLog;
+
         @Override
         public void errorOccurred(Connection c, String error) {
             error(c, error);
+        }
+
+        /** jnats drops what is over the dispatcher's limits and goes on: the connection stays up; said at most once a minute. */
+        @Override
+        public void slowConsumerDetected(Connection c, io.nats.client.Consumer consumer) {
+            long now = System.nanoTime();
+            if (now - lastSlowConsumerLog < Duration.ofMinutes(1).toNanos() && lastSlowConsumerLog != 0) return;
+            lastSlowConsumerLog = now;
+            log.warn("NATS {}: more than {} messages or {} MiB waited for this connection's Triggers; dropping ({} dropped so far)",
+                    where(), DISPATCHER_PENDING_MESSAGES, DISPATCHER_PENDING_BYTES >> 20, consumer.getDroppedCount());
         }
 
         @Override
