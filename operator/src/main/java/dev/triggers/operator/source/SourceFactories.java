@@ -22,7 +22,7 @@ public final class SourceFactories {
         factories.add(WebhookSourceFactory.open(client, config, WebhookSettings.fromEnv(System.getenv()), clock, metrics));
         factories.add(new CronSourceFactory(clock));
         factories.add(new SqsSourceFactory(SqsSettings.fromEnv(System.getenv()), metrics));
-        factories.add(new NatsSourceFactory());
+        factories.add(new NatsSourceFactory(metrics));
         return factories;
     }
 }

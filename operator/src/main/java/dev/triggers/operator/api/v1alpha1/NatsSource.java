@@ -7,17 +7,24 @@ import java.util.List;
 
 /** A NATS subject (at most once) or a JetStream durable consumer (acked after the action succeeded). */
 public class NatsSource extends SpecObject {
-    @Required
-    @Size(min = 1, max = 16)
-    @JsonPropertyDescription("NATS server URLs, e.g. nats://nats.messaging:4222.")
-    private List<@Size(max = 512) String> servers;
+    /** Bounds a real API server enforces (the reconciler checks the same, see NatsSourceFactory.problems). */
+    public static final int MAX_SERVERS = 16;
+    public static final int MAX_SERVER_LENGTH = 512;
+    public static final int MAX_SUBJECT_LENGTH = 256;
+    public static final int MAX_NAME_LENGTH = 128;
 
     @Required
-    @Size(max = 256)
+    @Size(min = 1, max = MAX_SERVERS)
+    @JsonPropertyDescription("NATS server URLs, e.g. nats://nats.messaging:4222 (at most 16). Checked against the cluster admin's"
+            + " address rules; servers the NATS cluster announces are not used.")
+    private List<@Size(max = MAX_SERVER_LENGTH) String> servers;
+
+    @Required
+    @Size(max = MAX_SUBJECT_LENGTH)
     @JsonPropertyDescription("The subject to subscribe to; wildcards (* and >) allowed.")
     private String subject;
 
-    @Size(max = 128)
+    @Size(max = MAX_NAME_LENGTH)
     @JsonPropertyDescription("Core NATS: a queue group, so that only one subscriber of the group receives each message.")
     private String queueGroup;
 
@@ -41,13 +48,13 @@ public class NatsSource extends SpecObject {
     /** A JetStream stream and the durable consumer name the operator creates or binds to. */
     public static class JetStreamSpec extends SpecObject {
         @Required
-        @Size(max = 128)
+        @Size(max = MAX_NAME_LENGTH)
         @JsonPropertyDescription("The stream that holds the subject.")
         private String stream;
 
         @Required
-        @Size(max = 128)
-        @JsonPropertyDescription("The durable consumer's name; the operator creates it if missing.")
+        @Size(max = MAX_NAME_LENGTH)
+        @JsonPropertyDescription("The durable consumer's name; the operator creates it if missing, named <namespace>_<durable> on the server.")
         private String durable;
 
         public String getStream() { return stream; }

@@ -62,11 +62,23 @@ final class JetStreamConsumer extends NatsSourceBase {
     private boolean settingUp;
     private int failures;
     private volatile SourceHealth problem;
+    /** The durable's name on the server: the spec's, prefixed with the namespace (see {@link #serverDurable}). */
+    private final String durable;
 
     JetStreamConsumer(Trigger trigger, SourceContext context, NatsConnections connections) {
         super(trigger, context, connections);
+        this.durable = serverDurable(namespace, js().getDurable());
         this.timers = connections.timers();
         this.setups = connections.setups();
+    }
+
+    /**
+     * The durable consumer's name on the server: {@code <namespace>_<durable>}. Namespaces never contain
+     * '_', so two namespaces can never name the same consumer (nor bind to one made for another), and
+     * the name stays one NATS token (no '.', '*', '>' or spaces: the spec's durable has none either).
+     */
+    static String serverDurable(String namespace, String durable) {
+        return namespace + "_" + durable;
     }
 
     private NatsSource.JetStreamSpec js() {
@@ -113,22 +125,22 @@ final class JetStreamConsumer extends NatsSourceBase {
             ConsumerInfo info = consumerInfo(jsm);
             ConsumerConfiguration cc = info.getConsumerConfiguration();
             if (cc.getDeliverSubject() != null) {
-                throw new Problem("ConsumerMismatch", "durable '" + js().getDurable() + "' of stream '" + js().getStream()
+                throw new Problem("ConsumerMismatch", "durable '" + durable + "' of stream '" + js().getStream()
                         + "' is a push consumer; the operator needs a pull consumer: delete it (the operator creates it) or name another durable");
             }
             List<String> filters = cc.getFilterSubjects();
             if (filters != null && !filters.isEmpty() && !filters.equals(List.of(spec.getSubject()))) {
-                throw new Problem("ConsumerMismatch", "durable '" + js().getDurable() + "' of stream '" + js().getStream() + "' filters "
+                throw new Problem("ConsumerMismatch", "durable '" + durable + "' of stream '" + js().getStream() + "' filters "
                         + filters + ", not the Trigger's subject '" + spec.getSubject() + "': use another durable, or delete it so the operator recreates it");
             }
             if (cc.getAckPolicy() != AckPolicy.Explicit) {
-                throw new Problem("ConsumerMismatch", "durable '" + js().getDurable() + "' has ack policy " + cc.getAckPolicy()
+                throw new Problem("ConsumerMismatch", "durable '" + durable + "' has ack policy " + cc.getAckPolicy()
                         + "; the operator needs explicit acks: delete it (the operator creates it) or name another durable");
             }
             if (cc.getAckWait() != null && !cc.getAckWait().isZero()) ackWait = cc.getAckWait();
             synchronized (this) {
                 if (closed) return;
-                started = nc.getConsumerContext(js().getStream(), js().getDurable()).consume(
+                started = nc.getConsumerContext(js().getStream(), durable).consume(
                         ConsumeOptions.builder().batchSize(BATCH).expiresIn(30_000).build(), connection.dispatcher(), this::onMessage);
                 consumer = started;
                 generation = gen;
@@ -139,11 +151,11 @@ final class JetStreamConsumer extends NatsSourceBase {
                 if (keepAlive != null) keepAlive.cancel(false);
                 keepAlive = timers.scheduleAtFixedRate(this::keepAlive, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
             }
-            log.info("{}: consuming JetStream durable '{}' of stream '{}' on {}", name, js().getDurable(), js().getStream(), connection.where());
+            log.info("{}: consuming JetStream durable '{}' of stream '{}' on {}", name, durable, js().getStream(), connection.where());
         } catch (Problem p) {
             failed = SourceHealth.error(p.reason, p.getMessage());
         } catch (JetStreamApiException e) {
-            failed = SourceHealth.error("JetStreamError", "JetStream refused durable '" + js().getDurable() + "' of stream '" + js().getStream()
+            failed = SourceHealth.error("JetStreamError", "JetStream refused durable '" + durable + "' of stream '" + js().getStream()
                     + "': " + e.getErrorDescription() + " (code " + e.getApiErrorCode() + ")");
         } catch (Exception e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
@@ -165,14 +177,14 @@ final class JetStreamConsumer extends NatsSourceBase {
 
     private ConsumerInfo consumerInfo(JetStreamManagement jsm) throws Exception {
         try {
-            return jsm.getConsumerInfo(js().getStream(), js().getDurable());
+            return jsm.getConsumerInfo(js().getStream(), durable);
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() != CONSUMER_NOT_FOUND) throw e;
         }
-        log.info("{}: creating JetStream durable '{}' on stream '{}' (subject '{}', ack wait {}s)", name, js().getDurable(), js().getStream(),
+        log.info("{}: creating JetStream durable '{}' on stream '{}' (subject '{}', ack wait {}s)", name, durable, js().getStream(),
                 spec.getSubject(), ACK_WAIT.toSeconds());
         return jsm.addOrUpdateConsumer(js().getStream(), ConsumerConfiguration.builder()
-                .durable(js().getDurable())
+                .durable(durable)
                 .filterSubject(spec.getSubject())
                 .ackPolicy(AckPolicy.Explicit)
                 .ackWait(ACK_WAIT)
@@ -306,10 +318,11 @@ final class JetStreamConsumer extends NatsSourceBase {
         if (p != null) return p;
         synchronized (this) {
             if (consumer == null) {
-                return SourceHealth.starting("binding JetStream durable '" + js().getDurable() + "' of stream '" + js().getStream() + "'");
+                return SourceHealth.starting("binding JetStream durable '" + durable + "' of stream '" + js().getStream() + "'");
             }
         }
-        return SourceHealth.ready("consuming JetStream durable '" + js().getDurable() + "' of stream '" + js().getStream() + "' (subject '"
+        return SourceHealth.ready("consuming JetStream durable '" + durable + "' (spec.source.nats.jetStream.durable '" + js().getDurable()
+                + "' in namespace " + namespace + ") of stream '" + js().getStream() + "' (subject '"
                 + spec.getSubject() + "') on " + connection.where() + ": at least once, a message is acked only after the action succeeded");
     }
 

@@ -1,6 +1,8 @@
 package dev.triggers.operator.source.nats;
 
 import dev.triggers.operator.DaemonThreads;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,14 +13,37 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The NATS connections of the operator: one per (servers, credentials), shared by all Triggers that
- * use them and counted by reference, so 1 000 Triggers on one server cost one socket, one reader,
- * one writer and one dispatcher thread, not 1 000 of each.
+ * The NATS connections of the operator: one per (namespace, servers, credentials), shared by the
+ * Triggers of that namespace that use them and counted by reference, so 1 000 Triggers on one server
+ * cost one socket, one reader, one writer and one dispatcher thread, not 1 000 of each. Never shared
+ * across namespaces: one tenant's flood, slow consumer or refused credentials stay on its own socket.
  */
 public final class NatsConnections implements AutoCloseable {
     private final Map<String, SharedConnection> connections = new HashMap<>();
-    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, DaemonThreads.named("nats-timer"));
+    private final ScheduledExecutorService timers = newTimers();
+
+    /** Delayed tasks (a reopen in 10 s, a retry in a minute) are dropped at shutdown instead of being waited for. */
+    private static ScheduledExecutorService newTimers() {
+        java.util.concurrent.ScheduledThreadPoolExecutor timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, DaemonThreads.named("nats-timer"));
+        timers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
+    }
     private final ExecutorService setups = Executors.newFixedThreadPool(2, DaemonThreads.named("nats-setup"));
+    private final MeterRegistry metrics;
+
+    public NatsConnections() {
+        this(new SimpleMeterRegistry());
+    }
+
+    public NatsConnections(MeterRegistry metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Where the NATS sources count what they drop. */
+    MeterRegistry metrics() {
+        return metrics;
+    }
 
     /** A lease on the shared connection; the listener hears of its changes until the lease is released. */
     public final class Lease {
@@ -48,12 +73,13 @@ public final class NatsConnections implements AutoCloseable {
         }
     }
 
-    synchronized Lease acquire(List<String> servers, NatsCredentials credentials, SharedConnection.Listener listener) {
-        String key = key(servers, credentials);
+    synchronized Lease acquire(String namespace, List<String> servers, NatsCredentials credentials, ServerRules rules,
+                               SharedConnection.Listener listener) {
+        String key = key(namespace, servers, credentials);
         SharedConnection connection = connections.get(key);
         boolean created = connection == null;
         if (created) {
-            connection = new SharedConnection(key, servers, credentials, timers);
+            connection = new SharedConnection(key, servers, credentials, rules, timers);
             connections.put(key, connection);
         }
         connection.refs++;
@@ -76,10 +102,10 @@ public final class NatsConnections implements AutoCloseable {
         return connections.size();
     }
 
-    static String key(List<String> servers, NatsCredentials credentials) {
+    static String key(String namespace, List<String> servers, NatsCredentials credentials) {
         List<String> sorted = new ArrayList<>(servers);
         sorted.sort(null);
-        return String.join(",", sorted) + "#" + credentials.fingerprint();
+        return namespace + "/" + String.join(",", sorted) + "#" + credentials.fingerprint();
     }
 
     @Override

@@ -74,6 +74,16 @@ public final class NatsCredentials {
         }
     }
 
+    /** A password or token: sent to the server as it is (a creds file only signs the server's nonce). */
+    boolean sendsSecret() {
+        return data.containsKey(PASSWORD) || data.containsKey(TOKEN);
+    }
+
+    /** A CA to trust: jnats then encrypts every (non-websocket) connection, whatever the URL's scheme. */
+    boolean hasCa() {
+        return data.containsKey(CA);
+    }
+
     void applyTo(Options.Builder options) {
         if (data.containsKey(USER)) options.userInfo(chars(USER), chars(PASSWORD));
         if (data.containsKey(TOKEN)) options.token(chars(TOKEN));

@@ -3,6 +3,7 @@ package dev.triggers.operator.source.nats;
 import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
 import dev.triggers.operator.source.TriggerSource;
@@ -15,14 +16,18 @@ import java.util.Objects;
  * credentials), announced to the reconciler only when it changes.
  */
 abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listener {
+    static final String CREDENTIALS_FIELD = "spec.source.nats.credentialsSecretRef";
     protected final NatsSource spec;
     protected final SourceContext context;
     protected final String name;
+    protected final String namespace;
     private final NatsConnections connections;
     private NatsConnections.Lease lease;
     private String fingerprint;
     private volatile SharedConnection connection;
-    private volatile SourceHealth credentialsProblem;
+    /** Why the source did not start: a credentials Secret it may not use, a server it may not reach. */
+    private volatile SourceHealth startProblem;
+    private volatile String cleartextNote = "";
     private volatile SourceHealth reported;
     protected volatile boolean closed;
 
@@ -30,7 +35,8 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         this.spec = trigger.getSpec().getSource().getNats();
         this.context = context;
         this.connections = connections;
-        this.name = trigger.getMetadata().getNamespace() + "/" + trigger.getMetadata().getName();
+        this.namespace = trigger.getMetadata().getNamespace();
+        this.name = namespace + "/" + trigger.getMetadata().getName();
     }
 
     /** Subscribes when the connection is (again, or anew) connected; called on a NATS thread. */
@@ -51,11 +57,14 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
     public synchronized void observe(Trigger trigger) {
         if (closed || (lease != null && health().ready())) return;
         NatsCredentials credentials;
+        ServerRules rules = new ServerRules(context.config().tenancy());
         try {
             credentials = credentials(trigger);
-            credentialsProblem = null;
-        } catch (CredentialsProblem p) {
-            credentialsProblem = p.health;
+            String refused = rules.startProblem(spec.getServers(), credentials);
+            if (refused != null) throw new StartProblem("ServerNotAllowed", refused);
+            startProblem = null;
+        } catch (StartProblem p) {
+            startProblem = p.health;
             leave();
             reportHealth();
             return;
@@ -63,7 +72,11 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         if (lease != null && credentials.fingerprint().equals(fingerprint)) return;
         leave();
         fingerprint = credentials.fingerprint();
-        lease = connections.acquire(spec.getServers(), credentials, this);
+        cleartextNote = ServerRules.sendsSecretInClear(spec.getServers(), credentials)
+                ? ". The password or token of Secret '" + spec.getCredentialsSecretRef().getName() + "' crosses the network unencrypted"
+                        + " (nats:// or ws://): use tls:// unless a service mesh encrypts this traffic"
+                : "";
+        lease = connections.acquire(namespace, spec.getServers(), credentials, rules, this);
         connection = lease.connection();
         connectionChanged(connection);
     }
@@ -85,13 +98,13 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
 
     @Override
     public SourceHealth health() {
-        SourceHealth problem = credentialsProblem;
+        SourceHealth problem = startProblem;
         if (problem != null) return problem;
         SharedConnection c = connection;
         if (c == null) return SourceHealth.starting("connecting to NATS at " + String.join(",", spec.getServers()));
         String error = c.lastError();
         return switch (c.state()) {
-            case CONNECTED -> c.isConnected() ? connectedHealth(c) : SourceHealth.starting("connecting to NATS at " + c.where());
+            case CONNECTED -> c.isConnected() ? withNote(connectedHealth(c)) : SourceHealth.starting("connecting to NATS at " + c.where());
             case CONNECTING, DISCONNECTED -> {
                 if (!c.everConnected()) {
                     yield error == null
@@ -105,6 +118,11 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         };
     }
 
+    private SourceHealth withNote(SourceHealth health) {
+        String note = cleartextNote;
+        return health.ready() && !note.isEmpty() ? SourceHealth.ready(health.message() + note) : health;
+    }
+
     private SourceHealth failure(SharedConnection c, String reason, String message) {
         String error = c.lastError();
         if (error != null && (error.contains("Authorization") || error.contains("Authentication") || error.contains("authorization"))) {
@@ -116,7 +134,7 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         return SourceHealth.error(reason, message);
     }
 
-    private NatsCredentials credentials(Trigger trigger) throws CredentialsProblem {
+    private NatsCredentials credentials(Trigger trigger) throws StartProblem {
         if (spec.getCredentialsSecretRef() == null) return NatsCredentials.NONE;
         String secretName = spec.getCredentialsSecretRef().getName();
         String ns = trigger.getMetadata().getNamespace();
@@ -124,16 +142,21 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         try {
             secret = context.client().secrets().inNamespace(ns).withName(secretName).get();
         } catch (RuntimeException e) {
-            throw new CredentialsProblem("SecretUnreadable", KubernetesErrors.describe(e, "read", "Secret " + ns + "/" + secretName));
+            throw new StartProblem("SecretUnreadable", KubernetesErrors.describe(e, "read", "Secret " + ns + "/" + secretName));
         }
         if (secret == null) {
-            throw new CredentialsProblem("SecretNotFound", "Secret '" + secretName + "' (spec.source.nats.credentialsSecretRef) not found in namespace "
-                    + ns + ": create it with keys user and password, or token, or creds (and optionally ca.crt)");
+            throw new StartProblem("SecretNotFound", "Secret '" + secretName + "' (spec.source.nats.credentialsSecretRef) not found in namespace "
+                    + ns + ": create it with keys user and password, or token, or creds (and optionally ca.crt), labelled "
+                    + CredentialsSecrets.LABEL + "=true");
+        }
+        // Without the opt-in, naming a Secret would be a way to send any Secret of the namespace to any server.
+        if (!CredentialsSecrets.optedIn(secret)) {
+            throw new StartProblem("SecretNotOptedIn", CredentialsSecrets.notOptedInMessage(CREDENTIALS_FIELD, ns, secretName));
         }
         try {
             return NatsCredentials.fromSecret(secret);
         } catch (IllegalArgumentException e) {
-            throw new CredentialsProblem("InvalidSecret", e.getMessage());
+            throw new StartProblem("InvalidSecret", e.getMessage());
         }
     }
 
@@ -152,10 +175,10 @@ abstract class NatsSourceBase implements TriggerSource, SharedConnection.Listene
         leave();
     }
 
-    private static final class CredentialsProblem extends Exception {
+    private static final class StartProblem extends Exception {
         final SourceHealth health;
 
-        CredentialsProblem(String reason, String message) {
+        StartProblem(String reason, String message) {
             super(message, null, false, false);
             this.health = SourceHealth.error(reason, message);
         }

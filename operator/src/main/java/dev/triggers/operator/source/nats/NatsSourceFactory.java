@@ -6,6 +6,8 @@ import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.TriggerSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -20,7 +22,15 @@ import java.util.Set;
 public final class NatsSourceFactory implements SourceFactory {
     private static final Set<String> SCHEMES = Set.of("nats", "tls", "opentls", "ws", "wss");
 
-    private final NatsConnections connections = new NatsConnections();
+    private final NatsConnections connections;
+
+    public NatsSourceFactory() {
+        this(new SimpleMeterRegistry());
+    }
+
+    public NatsSourceFactory(MeterRegistry metrics) {
+        this.connections = new NatsConnections(metrics);
+    }
 
     @Override
     public String type() {
@@ -41,8 +51,14 @@ public final class NatsSourceFactory implements SourceFactory {
         List<String> problems = new ArrayList<>();
         if (nats.getServers() == null || nats.getServers().isEmpty()) {
             problems.add("spec.source.nats.servers is empty: give at least one server URL, e.g. nats://nats.messaging:4222");
+        } else if (nats.getServers().size() > NatsSource.MAX_SERVERS) {
+            problems.add("spec.source.nats.servers has " + nats.getServers().size() + " servers: list at most " + NatsSource.MAX_SERVERS);
         } else {
             for (String server : nats.getServers()) {
+                if (server != null && server.length() > NatsSource.MAX_SERVER_LENGTH) {
+                    problems.add("spec.source.nats.servers: a server URL is " + server.length() + " characters long, over " + NatsSource.MAX_SERVER_LENGTH);
+                    continue;
+                }
                 String problem = serverProblem(server);
                 if (problem != null) problems.add("spec.source.nats.servers: '" + server + "' " + problem);
             }
@@ -50,16 +66,21 @@ public final class NatsSourceFactory implements SourceFactory {
         String subject = nats.getSubject();
         if (subject == null || subject.isBlank()) {
             problems.add("spec.source.nats.subject is empty: name the subject to listen on, e.g. deploy.web (wildcards * and > allowed)");
+        } else if (subject.length() > NatsSource.MAX_SUBJECT_LENGTH) {
+            problems.add("spec.source.nats.subject is " + subject.length() + " characters long, over " + NatsSource.MAX_SUBJECT_LENGTH);
         } else {
             String problem = subjectProblem(subject);
             if (problem != null) problems.add("spec.source.nats.subject '" + subject + "' " + problem);
         }
         String queue = nats.getQueueGroup();
+        tooLong(problems, "spec.source.nats.queueGroup", queue);
         if (queue != null && (queue.isBlank() || queue.chars().anyMatch(Character::isWhitespace))) {
             problems.add("spec.source.nats.queueGroup '" + queue + "' must be a name without spaces");
         }
         NatsSource.JetStreamSpec js = nats.getJetStream();
         if (js != null) {
+            tooLong(problems, "spec.source.nats.jetStream.stream", js.getStream());
+            tooLong(problems, "spec.source.nats.jetStream.durable", js.getDurable());
             if (js.getStream() == null || js.getStream().isBlank()) {
                 problems.add("spec.source.nats.jetStream.stream is empty: name the stream that holds the subject");
             } else if (!isName(js.getStream())) {
@@ -78,6 +99,12 @@ public final class NatsSourceFactory implements SourceFactory {
             problems.add("spec.source.nats.credentialsSecretRef.name is empty: name a Secret in the Trigger's namespace");
         }
         return problems;
+    }
+
+    private static void tooLong(List<String> problems, String field, String value) {
+        if (value != null && value.length() > NatsSource.MAX_NAME_LENGTH) {
+            problems.add(field + " is " + value.length() + " characters long, over " + NatsSource.MAX_NAME_LENGTH);
+        }
     }
 
     static String serverProblem(String server) {

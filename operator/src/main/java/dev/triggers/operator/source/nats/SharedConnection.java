@@ -25,6 +25,10 @@ final class SharedConnection {
 
     enum State { CONNECTING, CONNECTED, DISCONNECTED, CLOSED }
 
+    /** What may wait in the dispatcher for all Triggers of one connection together (jnats's default: 512 Ki messages, 64 MiB). */
+    static final long DISPATCHER_PENDING_MESSAGES = 100_000;
+    static final long DISPATCHER_PENDING_BYTES = 64L << 20;
+
     /** A user of the connection: told (on a NATS thread) whenever the state changes. */
     interface Listener {
         void connectionChanged(SharedConnection connection);
@@ -33,6 +37,7 @@ final class SharedConnection {
     private final String key;
     private final List<String> servers;
     private final NatsCredentials credentials;
+    private final ServerRules rules;
     private final ScheduledExecutorService timers;
     private final Set<Listener> listeners = ConcurrentHashMap.newKeySet();
     private volatile Connection connection;
@@ -47,10 +52,11 @@ final class SharedConnection {
     private int reopenAttempts;
     int refs;
 
-    SharedConnection(String key, List<String> servers, NatsCredentials credentials, ScheduledExecutorService timers) {
+    SharedConnection(String key, List<String> servers, NatsCredentials credentials, ServerRules rules, ScheduledExecutorService timers) {
         this.key = key;
         this.servers = List.copyOf(servers);
         this.credentials = credentials;
+        this.rules = rules;
         this.timers = timers;
     }
 
@@ -82,6 +88,9 @@ final class SharedConnection {
     void open() {
         Options.Builder options = new Options.Builder()
                 .servers(servers.toArray(String[]::new))
+                // Every server checked against the tenant rules right before it is dialled; announced servers unused.
+                .serverPool(new PolicedServerPool(rules, message -> error(null, message)))
+                .ignoreDiscoveredServers()
                 .connectionName("trigger-operator")
                 .maxReconnects(-1)
                 .reconnectDelayHandler(SharedConnection::reconnectDelay)
@@ -121,6 +130,8 @@ final class SharedConnection {
                 synchronized (this) {
                     if (dispatcher == null) {
                         dispatcher = c.createDispatcher();
+                        // The backstop for all Triggers of this connection (each core Trigger has its own, smaller limit).
+                        dispatcher.setPendingLimits(DISPATCHER_PENDING_MESSAGES, DISPATCHER_PENDING_BYTES);
                         generation++;
                     }
                     reopenAttempts = 0;
@@ -220,9 +231,21 @@ final class SharedConnection {
     }
 
     private final class Errors implements ErrorListener {
+        private volatile long lastSlowConsumerLog;
+
         @Override
         public void errorOccurred(Connection c, String error) {
             error(c, error);
+        }
+
+        /** jnats drops what is over the dispatcher's limits and goes on: the connection stays up; said at most once a minute. */
+        @Override
+        public void slowConsumerDetected(Connection c, io.nats.client.Consumer consumer) {
+            long now = System.nanoTime();
+            if (now - lastSlowConsumerLog < Duration.ofMinutes(1).toNanos() && lastSlowConsumerLog != 0) return;
+            lastSlowConsumerLog = now;
+            log.warn("NATS {}: more than {} messages or {} MiB waited for this connection's Triggers; dropping ({} dropped so far)",
+                    where(), DISPATCHER_PENDING_MESSAGES, DISPATCHER_PENDING_BYTES >> 20, consumer.getDroppedCount());
         }
 
         @Override

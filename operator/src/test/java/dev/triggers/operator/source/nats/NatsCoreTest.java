@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.triggers.operator.action.RedeployAction;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.NatsServer;
 import io.nats.client.Connection;
@@ -97,6 +98,22 @@ class NatsCoreTest {
     }
 
     @Test
+    void triggersOfTwoNamespacesNeverShareAConnection() throws Exception {
+        for (String ns : List.of("team-a", "team-b")) {
+            cluster.namespace(ns);
+            cluster.deployment(ns, "web");
+            given.create(ns, "web-on-deploy", "web", core(nats.url(), "deploy.web"));
+        }
+        given.awaitStatus("team-a", "web-on-deploy", TriggerStatus.READY);
+        given.awaitStatus("team-b", "web-on-deploy", TriggerStatus.READY);
+        assertThat(factory.connections().size()).isEqualTo(2);
+
+        publish(nats.url(), "deploy.web", Map.of());
+        await().untilAsserted(() -> assertThat(given.fireCount("team-a", "web-on-deploy")).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(given.fireCount("team-b", "web-on-deploy")).isEqualTo(1));
+    }
+
+    @Test
     void serverStoppedIsAnErrorWithTheReasonAndRecoversOnItsOwn() throws Exception {
         cluster.deployment(NS, "web");
         given.create("web-on-deploy", "web", core(nats.url(), "deploy.web"));
@@ -142,6 +159,26 @@ class NatsCoreTest {
                 publisher.flush(Duration.ofSeconds(5));
             }
             await().untilAsserted(() -> assertThat(given.fireCount("web-on-deploy")).isEqualTo(1));
+        }
+    }
+
+    @Test
+    void secretWithoutTheOptInLabelIsNeverUsedUntilLabelled() throws Exception {
+        try (NatsServer secured = NatsServer.start("--user", "operator", "--pass", "s3cret")) {
+            cluster.deployment(NS, "web");
+            // The right credentials, but the Secret's owner did not mark it for Triggers.
+            given.secret(NS, "app-db", Map.of("user", "operator", "password", "s3cret"), Map.of());
+            given.create("web-on-deploy", "web", withSecret(core(secured.url(), "deploy.web"), "app-db"));
+
+            given.awaitStatus("web-on-deploy", TriggerStatus.ERROR);
+            assertThat(given.sourceReady("web-on-deploy").getReason()).isEqualTo("SecretNotOptedIn");
+            assertThat(given.status("web-on-deploy").getErrorMessage())
+                    .isEqualTo(CredentialsSecrets.notOptedInMessage("spec.source.nats.credentialsSecretRef", NS, "app-db"))
+                    .doesNotContain("s3cret");
+            assertThat(factory.connections().size()).as("no connection opened with the unlabelled Secret's credentials").isZero();
+
+            given.secret(NS, "app-db", Map.of("user", "operator", "password", "s3cret"), Map.of(CredentialsSecrets.LABEL, "true"));
+            given.awaitStatus("web-on-deploy", TriggerStatus.READY);
         }
     }
 

@@ -64,7 +64,7 @@ class NatsExamplesTest {
             given.awaitStatus("web-on-release", TriggerStatus.READY);
             admin.jetStream().publish("releases.web", "v2 is out".getBytes());
             await().untilAsserted(() -> assertThat(given.eventId("web")).isEqualTo("1"));
-            await().untilAsserted(() -> assertThat(admin.jetStreamManagement().getConsumerInfo("RELEASES", "web-restarter")
+            await().untilAsserted(() -> assertThat(admin.jetStreamManagement().getConsumerInfo("RELEASES", "demo_web-restarter")
                     .getAckFloor().getStreamSequence()).isEqualTo(1));
         }
     }

@@ -42,6 +42,8 @@ import org.junit.jupiter.api.Test;
  */
 class NatsJetStreamTest {
     static final String STREAM = "DEPLOYS";
+    /** The durable "web-restarter" of a Trigger in namespace demo, as the server knows it (README: namespace_durable). */
+    static final String SERVER_DURABLE = "demo_web-restarter";
     MockCluster cluster;
     NatsServer nats;
     Connection client;
@@ -83,8 +85,8 @@ class NatsJetStreamTest {
         await().untilAsserted(() -> assertThat(given.fireCount("web-on-release")).isEqualTo(1));
         assertThat(given.eventId("web")).isEqualTo("1");
         assertThat(given.status("web-on-release").getLastEvent().getId()).isEqualTo("1");
-        await().untilAsserted(() -> assertThat(acked("web-restarter")).isEqualTo(1));
-        ConsumerInfo info = jsm.getConsumerInfo(STREAM, "web-restarter");
+        await().untilAsserted(() -> assertThat(acked(SERVER_DURABLE)).isEqualTo(1));
+        ConsumerInfo info = jsm.getConsumerInfo(STREAM, SERVER_DURABLE);
         assertThat(info.getConsumerConfiguration().getAckPolicy()).isEqualTo(AckPolicy.Explicit);
         assertThat(info.getConsumerConfiguration().getAckWait()).isEqualTo(JetStreamConsumer.ACK_WAIT);
     }
@@ -96,7 +98,7 @@ class NatsJetStreamTest {
         cluster.deployment(NS, "web");
         given.create("web-on-release", "web", jetStream(nats.url(), "deploys.web", STREAM, "web-restarter"));
 
-        await().ignoreExceptions().untilAsserted(() -> assertThat(acked("web-restarter")).isEqualTo(5));
+        await().ignoreExceptions().untilAsserted(() -> assertThat(acked(SERVER_DURABLE)).isEqualTo(5));
         assertThat(given.fireCount("web-on-release")).isEqualTo(1);
         assertThat(given.status("web-on-release").getCoalescedCount()).isEqualTo(4);
         assertThat(given.eventId("web")).isEqualTo("5");
@@ -114,22 +116,22 @@ class NatsJetStreamTest {
         client.jetStream().publish("deploys.web", "v2".getBytes());
 
         await().untilAsserted(() -> assertThat(given.status("web-on-release").getErrorMessage()).contains("is paused"));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(jsm.getConsumerInfo(STREAM, "web-restarter").getRedelivered()).isPositive());
-        assertThat(acked("web-restarter")).as("never acked before the action succeeded").isZero();
-        assertThat(jsm.getConsumerInfo(STREAM, "web-restarter").getNumAckPending()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(jsm.getConsumerInfo(STREAM, SERVER_DURABLE).getRedelivered()).isPositive());
+        assertThat(acked(SERVER_DURABLE)).as("never acked before the action succeeded").isZero();
+        assertThat(jsm.getConsumerInfo(STREAM, SERVER_DURABLE).getNumAckPending()).isEqualTo(1);
         assertThat(given.eventId("web")).isNull();
 
         given.pause("web", false);
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(given.eventId("web")).isEqualTo("1"));
-        await().untilAsserted(() -> assertThat(acked("web-restarter")).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(acked(SERVER_DURABLE)).isEqualTo(1));
         given.awaitStatus("web-on-release", TriggerStatus.READY);
     }
 
     @Test
     void operatorRestartedBetweenReceiveAndAckLosesNothing() throws Exception {
-        // A durable with a short AckWait, as an admin may have made it: the operator binds to it.
-        jsm.addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder().durable("web-restarter").filterSubject("deploys.web")
+        // A durable with a short AckWait, as an admin may have made it (under the namespaced name): the operator binds to it.
+        jsm.addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder().durable(SERVER_DURABLE).filterSubject("deploys.web")
                 .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofSeconds(2)).build());
         List<String> received = new CopyOnWriteArrayList<>();
         TriggerOperator first = operator(new StalledFires(new NatsSourceFactory(), received));
@@ -141,12 +143,12 @@ class NatsJetStreamTest {
         await().until(() -> received.contains("1"));
         first.close(); // the operator goes away while the action is in flight
 
-        assertThat(acked("web-restarter")).isZero();
+        assertThat(acked(SERVER_DURABLE)).isZero();
         assertThat(given.eventId("web")).isNull();
 
         operator(new NatsSourceFactory());
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given.eventId("web")).isEqualTo("1"));
-        await().untilAsserted(() -> assertThat(acked("web-restarter")).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(acked(SERVER_DURABLE)).isEqualTo(1));
     }
 
     @Test
@@ -184,19 +186,46 @@ class NatsJetStreamTest {
         jsm = client.jetStreamManagement();
         client.jetStream().publish("deploys.web", "v2".getBytes());
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(given.eventId("web")).isEqualTo("1"));
-        await().untilAsserted(() -> assertThat(acked("web-restarter")).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(acked(SERVER_DURABLE)).isEqualTo(1));
         assertThat(cluster.trigger(NS, "web-on-release").getMetadata().getGeneration()).isEqualTo(created.getMetadata().getGeneration());
     }
 
     @Test
     void mismatchedDurableIsAnError() throws Exception {
-        jsm.addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder().durable("web-restarter").filterSubject("deploys.api")
+        jsm.addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder().durable(SERVER_DURABLE).filterSubject("deploys.api")
                 .ackPolicy(AckPolicy.Explicit).build());
         operator(new NatsSourceFactory());
         cluster.deployment(NS, "web");
         given.create("web-on-release", "web", jetStream(nats.url(), "deploys.web", STREAM, "web-restarter"));
         given.awaitStatus("web-on-release", TriggerStatus.ERROR);
-        assertThat(given.status("web-on-release").getErrorMessage()).contains("filters [deploys.api]");
+        assertThat(given.status("web-on-release").getErrorMessage()).contains("filters [deploys.api]").contains(SERVER_DURABLE);
+    }
+
+    @Test
+    void sameStreamAndDurableInTwoNamespacesAreTwoConsumersOnTwoConnections() throws Exception {
+        NatsSourceFactory factory = new NatsSourceFactory();
+        operator(factory);
+        // A durable "restarter" that a third namespace's admin made: neither Trigger may bind to it.
+        jsm.addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder().durable("restarter").filterSubject("deploys.web")
+                .ackPolicy(AckPolicy.Explicit).build());
+        for (String ns : List.of("team-a", "team-b")) {
+            cluster.namespace(ns);
+            cluster.deployment(ns, "web");
+            given.create(ns, "web-on-release", "web", jetStream(nats.url(), "deploys.web", STREAM, "restarter"));
+        }
+        given.awaitStatus("team-a", "web-on-release", TriggerStatus.READY);
+        given.awaitStatus("team-b", "web-on-release", TriggerStatus.READY);
+        assertThat(factory.connections().size()).as("one connection per namespace").isEqualTo(2);
+        assertThat(jsm.getConsumerNames(STREAM)).containsExactlyInAnyOrder("restarter", "team-a_restarter", "team-b_restarter");
+
+        client.jetStream().publish("deploys.web", "v2".getBytes());
+
+        // Each namespace's consumer gets the message: both Deployments restart, both acks land on their own consumer.
+        await().untilAsserted(() -> assertThat(given.eventId("team-a", "web")).isEqualTo("1"));
+        await().untilAsserted(() -> assertThat(given.eventId("team-b", "web")).isEqualTo("1"));
+        await().untilAsserted(() -> assertThat(acked("team-a_restarter")).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(acked("team-b_restarter")).isEqualTo(1));
+        assertThat(jsm.getConsumerInfo(STREAM, "restarter").getDelivered().getStreamSequence()).as("the admin's durable is untouched").isZero();
     }
 
     /** The stream sequence up to which every message is acked. */

@@ -55,6 +55,42 @@ class NatsSpecTest {
     }
 
     @Test
+    void lengthsAndCountsOverTheSchemaBoundsAreNamed() {
+        NatsSource many = core("nats://n:4222", "a");
+        many.setServers(java.util.Collections.nCopies(17, "nats://n:4222"));
+        assertThat(NatsSourceFactory.problems(many)).singleElement().asString().contains("has 17 servers: list at most 16");
+        assertThat(NatsSourceFactory.problems(core("nats://" + "n".repeat(600), "a"))).singleElement().asString().contains("over 512");
+        assertThat(NatsSourceFactory.problems(core("nats://n", "a.".repeat(200) + "b"))).singleElement().asString()
+                .contains("spec.source.nats.subject is 401 characters long, over 256");
+        NatsSource queued = core("nats://n", "a");
+        queued.setQueueGroup("q".repeat(129));
+        assertThat(NatsSourceFactory.problems(queued)).singleElement().asString().contains("queueGroup is 129 characters long");
+        assertThat(NatsSourceFactory.problems(jetStream("nats://n", "a", "S".repeat(129), "d".repeat(129))))
+                .anySatisfy(p -> assertThat(p).contains("jetStream.stream is 129"))
+                .anySatisfy(p -> assertThat(p).contains("jetStream.durable is 129"));
+        assertThat(NatsSourceFactory.problems(jetStream("nats://n", "a", "S".repeat(128), "d".repeat(128)))).isEmpty();
+    }
+
+    /** The same bounds in the generated CRD, for a real API server to enforce (the mock does not). */
+    @Test
+    void theCrdBoundsTheNatsFields() throws Exception {
+        java.util.Map<?, ?> nats;
+        try (var in = getClass().getClassLoader().getResourceAsStream(dev.triggers.operator.testing.MockCluster.CRD_RESOURCE)) {
+            var crd = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(in,
+                    io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class);
+            var spec = crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+            var source = spec.getProperties().get("source").getProperties().get("nats");
+            assertThat(source.getProperties().get("servers").getMaxItems()).isEqualTo(16L);
+            assertThat(source.getProperties().get("servers").getItems().getSchema().getMaxLength()).isEqualTo(512L);
+            assertThat(source.getProperties().get("subject").getMaxLength()).isEqualTo(256L);
+            assertThat(source.getProperties().get("queueGroup").getMaxLength()).isEqualTo(128L);
+            var js = source.getProperties().get("jetStream").getProperties();
+            assertThat(js.get("stream").getMaxLength()).isEqualTo(128L);
+            assertThat(js.get("durable").getMaxLength()).isEqualTo(128L);
+        }
+    }
+
+    @Test
     void secretKeysAreUserPasswordOrTokenOrCreds() {
         assertThat(NatsCredentials.fromSecret(secret(Map.of("user", "u", "password", "p"))).toString()).doesNotContain("p]").contains("user");
         assertThat(NatsCredentials.fromSecret(secret(Map.of("token", "t"))).fingerprint()).isNotEqualTo(NatsCredentials.NONE.fingerprint());
@@ -72,6 +108,14 @@ class NatsSpecTest {
         assertThat(SharedConnection.reconnectDelay(0)).isBetween(Duration.ofMillis(250), Duration.ofMillis(300));
         assertThat(SharedConnection.reconnectDelay(3)).isBetween(Duration.ofMillis(2000), Duration.ofMillis(2400));
         assertThat(SharedConnection.reconnectDelay(100)).isBetween(Duration.ofSeconds(10), Duration.ofSeconds(12));
+    }
+
+    @Test
+    void theServerSideDurableIsNamespacedAndOneToken() {
+        assertThat(JetStreamConsumer.serverDurable("team-a", "web-restarter")).isEqualTo("team-a_web-restarter");
+        // No namespace holds '_' (DNS labels), so a durable named "b_x" in namespace "a" can never be namespace "a_b"'s "x".
+        assertThat(JetStreamConsumer.serverDurable("a", "b_x")).isEqualTo("a_b_x");
+        assertThat(NatsSourceFactory.problems(jetStream("nats://n", "a", "S", "x.y"))).singleElement().asString().contains("durable 'x.y'");
     }
 
     static Secret secret(Map<String, String> data) {

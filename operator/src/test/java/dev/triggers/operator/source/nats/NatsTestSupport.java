@@ -9,6 +9,7 @@ import dev.triggers.operator.api.v1alpha1.SecretRef;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -51,26 +52,43 @@ final class NatsTestSupport {
     }
 
     Trigger create(String name, String deployment, NatsSource nats) {
-        Trigger t = Triggers.redeploy(NS, name, deployment);
+        return create(NS, name, deployment, nats);
+    }
+
+    Trigger create(String ns, String name, String deployment, NatsSource nats) {
+        Trigger t = Triggers.redeploy(ns, name, deployment);
         SourceSpec source = new SourceSpec(SourceSpec.NATS);
         source.setNats(nats);
         t.getSpec().setSource(source);
         return cluster.create(t);
     }
 
+    /** A credentials Secret that opted in (labelled triggers.dev/credentials=true), as the README tells users to make it. */
     void secret(String name, Map<String, String> data) {
-        cluster.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withStringData(data).build()).createOr(op -> op.update());
+        secret(NS, name, data, Map.of(CredentialsSecrets.LABEL, "true"));
+    }
+
+    void secret(String ns, String name, Map<String, String> data, Map<String, String> labels) {
+        cluster.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
+                .withLabels(labels).endMetadata().withStringData(data).build()).createOr(op -> op.update());
     }
 
     TriggerStatus status(String name) {
-        Trigger t = cluster.trigger(NS, name);
+        return status(NS, name);
+    }
+
+    TriggerStatus status(String ns, String name) {
+        Trigger t = cluster.trigger(ns, name);
         return t.getStatus() == null ? new TriggerStatus() : t.getStatus();
     }
 
     void awaitStatus(String name, String status) {
+        awaitStatus(NS, name, status);
+    }
+
+    void awaitStatus(String ns, String name, String status) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            TriggerStatus s = status(name);
+            TriggerStatus s = status(ns, name);
             assertThat(s.getStatus()).as("status of %s: %s", name, s.getErrorMessage()).isEqualTo(status);
         });
     }
@@ -82,17 +100,29 @@ final class NatsTestSupport {
     }
 
     long fireCount(String name) {
-        Long count = status(name).getFireCount();
+        return fireCount(NS, name);
+    }
+
+    long fireCount(String ns, String name) {
+        Long count = status(ns, name).getFireCount();
         return count == null ? 0 : count;
     }
 
     Map<String, String> template(String deployment) {
-        Map<String, String> a = cluster.getDeployment(NS, deployment).getSpec().getTemplate().getMetadata().getAnnotations();
+        return template(NS, deployment);
+    }
+
+    Map<String, String> template(String ns, String deployment) {
+        Map<String, String> a = cluster.getDeployment(ns, deployment).getSpec().getTemplate().getMetadata().getAnnotations();
         return a == null ? Map.of() : a;
     }
 
     String eventId(String deployment) {
-        return template(deployment).get(RedeployAction.EVENT_ID);
+        return eventId(NS, deployment);
+    }
+
+    String eventId(String ns, String deployment) {
+        return template(ns, deployment).get(RedeployAction.EVENT_ID);
     }
 
     void pause(String deployment, boolean paused) {
