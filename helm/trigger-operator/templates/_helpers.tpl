@@ -93,3 +93,8 @@ The rules the operator needs where Triggers live, and nothing more (README expla
   resources: ["events"]
   verbs: ["create"]
 {{- end }}
+
+{{/* PromQL label matchers for this release's scrapes: metrics.prometheusRule.selector, else the ServiceMonitor's job. */}}
+{{- define "trigger-operator.metricsSelector" -}}
+{{- .Values.metrics.prometheusRule.selector | default (printf "job=%q" (printf "%s-metrics" (include "trigger-operator.fullname" .))) }}
+{{- end }}

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class HelmChartTest {
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final Path CHART = ROOT.resolve("helm/trigger-operator");
+    static final Path CHART_CRDS = CHART.resolve("files/crds");
     static final String NS = "trigger-system";
     static final String RELEASE = "triggers";
     static final String FULLNAME = "triggers-trigger-operator";
@@ -271,15 +272,42 @@ class HelmChartTest {
         assertThat(SqsSettings.fromEnv(set).stsEndpoint()).hasToString("https://sts.eu-west-1.amazonaws.com");
     }
 
+    /** The chart templates the CRDs from files/crds/, a byte-for-byte copy of the generated top-level crds/. */
     @Test
     void chartCrdsAreTheTopLevelCrds() throws IOException {
         List<String> top = fileNames(ROOT.resolve("crds"));
-        assertThat(top).isNotEmpty();
-        assertThat(fileNames(CHART.resolve("crds"))).isEqualTo(top);
+        assertThat(top).containsExactly("triggergrants.triggers.dev-v1.yml", "triggers.triggers.dev-v1.yml");
+        assertThat(fileNames(CHART_CRDS)).isEqualTo(top);
         for (String name : top) {
-            assertThat(Files.mismatch(ROOT.resolve("crds").resolve(name), CHART.resolve("crds").resolve(name)))
-                    .as("helm/trigger-operator/crds/%s differs from crds/%s: run mvn process-classes", name, name).isEqualTo(-1L);
+            assertThat(Files.mismatch(ROOT.resolve("crds").resolve(name), CHART_CRDS.resolve(name)))
+                    .as("helm/trigger-operator/files/crds/%s differs from crds/%s: run mvn process-classes", name, name).isEqualTo(-1L);
         }
+        // Helm's special crds/ directory would install them a second time, and never upgrade them.
+        assertThat(CHART.resolve("crds")).doesNotExist();
+    }
+
+    static final java.util.Comparator<JsonNode> SAME_NUMBER = (a, b) -> a.isNumber() && b.isNumber()
+            ? Double.compare(a.doubleValue(), b.doubleValue()) : (a.equals(b) ? 0 : 1);
+
+    /** The rendered CRDs are the generated ones plus the release's labels and, by default, resource-policy keep. */
+    @Test
+    void crdsAreRenderedFromTheGeneratedFilesAndKeptOnUninstall() throws IOException {
+        List<JsonNode> crds = all(render(t -> t), "CustomResourceDefinition");
+        assertThat(crds).extracting(c -> c.at("/metadata/name").asText())
+                .containsExactlyInAnyOrder("triggers.triggers.dev", "triggergrants.triggers.dev");
+        for (JsonNode crd : crds) {
+            String name = crd.at("/metadata/name").asText();
+            assertThat(crd.at("/metadata/annotations/helm.sh~1resource-policy").asText()).as(name).isEqualTo("keep");
+            assertThat(crd.at("/metadata/labels/app.kubernetes.io~1managed-by").asText()).as(name).isEqualTo("Helm");
+            JsonNode generated = YAML.readTree(ROOT.resolve("crds").resolve(name + "-v1.yml").toFile());
+            JsonNode rendered = crd.deepCopy();
+            ((com.fasterxml.jackson.databind.node.ObjectNode) rendered.get("metadata")).remove(List.of("labels", "annotations"));
+            // Helm's fromYaml/toYaml turns 10000.0 into 10000: the same JSON number for the API server.
+            assertThat(rendered.equals(SAME_NUMBER, generated)).as("%s rendered differs from crds/%s-v1.yml:%n%s", name, name, rendered).isTrue();
+        }
+        assertThat(all(render(t -> t.set("crds.keep", "false")), "CustomResourceDefinition"))
+                .hasSize(2).allSatisfy(c -> assertThat(c.at("/metadata/annotations").has("helm.sh/resource-policy")).isFalse());
+        assertThat(all(render(t -> t.set("crds.install", "false")), "CustomResourceDefinition")).isEmpty();
     }
 
     @Test
