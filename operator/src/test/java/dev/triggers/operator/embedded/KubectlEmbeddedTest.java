@@ -191,6 +191,23 @@ class KubectlEmbeddedTest {
     }
 
     @Test
+    void pluginRevokesTheWebhookToken() throws Exception {
+        Kubectl.Result url = plugin("url restart-shop -n demo");
+        assertThat(url.exitCode()).as("%s", url).isZero();
+        String before = url.out().lines().findFirst().orElseThrow();
+        assertThat(post(before)).isEqualTo(202);
+
+        Kubectl.Result revoke = plugin("revoke restart-shop -n demo");
+        assertThat(revoke.exitCode()).as("%s", revoke).isZero();
+        assertThat(revoke.out()).startsWith("revoked: earlier tokens of restart-shop no longer work");
+        String after = revoke.out().lines().toList().get(1);
+        assertThat(after).startsWith("http://localhost:").isNotEqualTo(before);
+        // The new token's digest reaches the webhook server through the Trigger's status: wait for it.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(post(after)).isEqualTo(202));
+        assertThat(post(before)).as("the revoked token").isEqualTo(404);
+    }
+
+    @Test
     void pluginStatusShowsOneTriggerOrTheList() throws Exception {
         Kubectl.Result one = plugin("status nightly-restart -n demo");
         assertThat(one.exitCode()).as("%s", one).isZero();
