@@ -44,10 +44,7 @@ class FireGuardTest {
     @BeforeEach
     void start() {
         cluster = MockCluster.start();
-        cluster.namespace(A);
-        cluster.namespace(B);
-        cluster.deployment(A, "web");
-        cluster.deployment(B, "web");
+        cluster.namespacesEachWithDeployment("web", A, B);
         Trigger trigger = Triggers.redeploy(A, "restart-web", "web");
         trigger.getSpec().setCooldownSeconds(5);
         trigger.getMetadata().setUid("uid-1");

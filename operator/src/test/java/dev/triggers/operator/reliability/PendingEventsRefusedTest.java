@@ -45,10 +45,7 @@ class PendingEventsRefusedTest {
     @BeforeEach
     void start() {
         cluster = MockCluster.start();
-        cluster.namespace(A);
-        cluster.namespace(B);
-        cluster.deployment(A, "web");
-        cluster.deployment(B, "web");
+        cluster.namespacesEachWithDeployment("web", A, B);
         operator = cluster.startOperator(MockCluster.testConfig(), Clock.systemUTC(), List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
         Trigger trigger = Triggers.redeploy(A, "restart-web", "web");
         trigger.getSpec().setCooldownSeconds(COOLDOWN);

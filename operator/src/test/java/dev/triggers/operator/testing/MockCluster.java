@@ -121,6 +121,14 @@ public final class MockCluster implements AutoCloseable {
                 .endTemplate().endSpec().build()).create();
     }
 
+    /** Namespaces that each have a Deployment of the same name: where a Trigger must not reach across. */
+    public void namespacesEachWithDeployment(String deployment, String... namespaces) {
+        for (String ns : namespaces) {
+            namespace(ns);
+            deployment(ns, deployment);
+        }
+    }
+
     public Deployment deployment(String ns, String name) {
         return deployment(ns, name, 1, Map.of());
     }

@@ -49,10 +49,7 @@ class SqsRefusedMessagesTest {
     @Test
     void aMessageRefusedAtTheMomentOfThePatchComesBackAndFiresOnceUnderTheNextValidSpec() {
         cluster = MockCluster.start();
-        cluster.namespace(A);
-        cluster.namespace(B);
-        cluster.deployment(A, "web");
-        cluster.deployment(B, "web");
+        cluster.namespacesEachWithDeployment("web", A, B);
         SqsTriggers.credentialsSecret(cluster, A);
         Set<String> deleted = ConcurrentHashMap.newKeySet();
         SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)),
