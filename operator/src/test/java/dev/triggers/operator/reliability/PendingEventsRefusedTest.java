@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -41,12 +42,13 @@ class PendingEventsRefusedTest {
     MockCluster cluster;
     TriggerOperator operator;
     ResourceID id;
+    final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
     @BeforeEach
     void start() {
         cluster = MockCluster.start();
         cluster.namespacesEachWithDeployment("web", A, B);
-        operator = cluster.startOperator(MockCluster.testConfig(), Clock.systemUTC(), List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
+        operator = cluster.startOperator(MockCluster.testConfig(), Clock.systemUTC(), metrics, List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
         Trigger trigger = Triggers.redeploy(A, "restart-web", "web");
         trigger.getSpec().setCooldownSeconds(COOLDOWN);
         cluster.create(trigger);
@@ -100,9 +102,13 @@ class PendingEventsRefusedTest {
     @Test
     void aQueuedEventDoesNotFireOnceTheTriggerIsDeleted() {
         CompletableFuture<FireResult> queued = fireThenQueue();
+        await().until(() -> !metrics.find("trigger_fires_total").tag("trigger", "restart-web").meters().isEmpty());
         cluster.client().resources(Trigger.class).inNamespace(A).withName("restart-web").delete();
 
         assertThat(queued.join().refused()).isTrue();
+        // Its per-Trigger series go with it: a deleted Trigger costs no memory in the registry.
+        await().untilAsserted(() -> assertThat(metrics.find("trigger_fires_total").tag("trigger", "restart-web").meters()).isEmpty());
+        assertThat(metrics.find("trigger_events_received_total").tag("trigger", "restart-web").meters()).isEmpty();
         awaitPastTheCooldown();
         assertThat(templateAnnotations(A)).containsEntry(RedeployAction.EVENT_ID, "first");
     }
