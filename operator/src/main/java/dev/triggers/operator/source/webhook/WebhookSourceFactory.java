@@ -170,6 +170,11 @@ public final class WebhookSourceFactory implements SourceFactory {
         return new StateSize(server.rateLimitBuckets(), server.idempotencyKeys(), outcomes.size());
     }
 
+    /** Open webhook connections admitted by the per-address cap. */
+    int openConnections() {
+        return server.openConnections();
+    }
+
     public record StateSize(int rateLimitBuckets, int idempotencyKeys, int eventMeters) {}
 
     void scheduleRecheck(Runnable task, Duration delay) {
