@@ -28,7 +28,7 @@ import java.util.Map;
  * @param idleTimeout a connection with no request under way is closed after this (WEBHOOK_IDLE_TIMEOUT_SECONDS, 30)
  * @param maxHeaderBytes request line and headers together at most this (16 KiB); more closes the connection with 400
  * @param maxConnectionsPerAddress open connections one client address may hold; more are closed as soon as accepted
- *     (WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS, 256: behind an Ingress every call comes from its few addresses)
+ *     (WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS, 1024: high, since behind an Ingress every call comes from its few addresses)
  * @param ioThreads the server's non-blocking I/O threads (WEBHOOK_IO_THREADS, the number of CPUs); {@code threads}
  *     are only for hand-overs to the leader (one PATCH each)
  */
@@ -74,7 +74,7 @@ public record WebhookSettings(
                 seconds(env, "WEBHOOK_BODY_TIMEOUT_SECONDS", 10),
                 seconds(env, "WEBHOOK_IDLE_TIMEOUT_SECONDS", 30),
                 16 * 1024,
-                Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS", "256"))),
+                Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS", "1024"))),
                 Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_IO_THREADS",
                         String.valueOf(Runtime.getRuntime().availableProcessors())))));
     }
