@@ -40,6 +40,7 @@ class ExamplesTest {
             Map.entry("scale-worker", "Ready"),
             Map.entry("restart-shop", "Ready"),
             Map.entry("deploy-web", "Ready"),
+            Map.entry("deploy-web-on-main", "Ready"),
             Map.entry("nightly-restart", "Ready"),
             Map.entry("hourly-scaleup", "Ready"),
             // No AWS and no NATS server from the test machine: the sources say why they cannot receive

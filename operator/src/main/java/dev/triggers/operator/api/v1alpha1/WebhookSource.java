@@ -14,6 +14,19 @@ public class WebhookSource extends SpecObject {
     @JsonPropertyDescription("Accepted calls per minute for this Trigger (at most 600); more answer 429. Default: the operator's setting.")
     private Integer rateLimitPerMinute;
 
+    @JsonPropertyDescription("Optional: a provider signature checked on every call, on top of the token (which stays required:"
+            + " GitHub and GitLab call the URL with the token as its last path segment).")
+    private WebhookSignature signature;
+
+    @JsonPropertyDescription("Optional: a CEL expression over `body` (the JSON body) and `headers` (lower-case names);"
+            + " a call it does not match answers 202 with matched: false and fires nothing. Example: body.ref == 'refs/heads/main'")
+    private String filter;
+
+    public WebhookSignature getSignature() { return signature; }
+    public void setSignature(WebhookSignature signature) { this.signature = signature; }
+    public String getFilter() { return filter; }
+    public void setFilter(String filter) { this.filter = filter; }
+
     public Integer getRateLimitPerMinute() { return rateLimitPerMinute; }
     public void setRateLimitPerMinute(Integer rateLimitPerMinute) { this.rateLimitPerMinute = rateLimitPerMinute; }
 }

@@ -4,6 +4,7 @@ import dev.triggers.operator.DaemonThreads;
 import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.WebhookSignature;
 import dev.triggers.operator.api.v1alpha1.WebhookSource;
 import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -39,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +78,8 @@ public final class WebhookServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookServer.class);
     static final String PREFIX = "/hooks/";
     static final byte[] NOT_FOUND = json("{\"error\":\"not found\"}");
+    /** A call the Trigger's filter does not match: accepted, and nothing fires. */
+    static final byte[] NOT_MATCHED = json("{\"matched\":false}");
     private static final HttpString IDEMPOTENCY_KEY = new HttpString("Idempotency-Key");
     private static final HttpString IDEMPOTENT_REPLAYED = new HttpString("Idempotent-Replayed");
 
@@ -287,7 +291,7 @@ public final class WebhookServer implements AutoCloseable {
                         // Read to its end (so the client reads the answer, not a reset), kept only up to the limit.
                         tooLarge(e);
                     } else {
-                        authenticated(e, namespace, name, verified.get().trigger(), body.bytes());
+                        signed(e, namespace, name, verified.get().trigger(), body.bytes());
                     }
                 }
             } catch (RuntimeException | Error t) {
@@ -331,23 +335,105 @@ public final class WebhookServer implements AutoCloseable {
         }
     }
 
-    /** After the body: the answers a caller with the token may see. */
-    private void authenticated(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body) {
-        // The Trigger is the informer's copy whose status held the digest (on every replica: no API read per call).
-        ResourceID id = new ResourceID(name, namespace);
-        Optional<WebhookTriggerSource> local = factory.local(id);
+    /**
+     * After the body: a provider signature, when the Trigger asks for one, is checked before anything else, and a
+     * wrong or missing one is refused like a wrong token. Reading a signing Secret not yet in memory is a GET: on a
+     * worker thread.
+     */
+    private void signed(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body) {
         if (trigger.getSpec() == null || trigger.getSpec().getSource() == null
                 || !SourceSpec.WEBHOOK.equals(trigger.getSpec().getSource().getType())) {
             notFound(ex);
             return;
         }
+        WebhookSource webhook = trigger.getSpec().getSource().getWebhook();
+        WebhookSignature signature = webhook == null ? null : webhook.getSignature();
+        if (signature == null) {
+            authenticated(ex, namespace, name, trigger, body, null);
+            return;
+        }
+        WebhookSignatures.Loaded loaded = factory.signatures().cached(namespace, signature);
+        if (loaded != null) {
+            checkSignature(ex, namespace, name, trigger, body, signature, loaded);
+            return;
+        }
+        ex.dispatch(handOvers, () -> guarded(ex, () ->
+                checkSignature(ex, namespace, name, trigger, body, signature, factory.signatures().load(namespace, signature))));
+    }
+
+    private void checkSignature(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body,
+                                WebhookSignature signature, WebhookSignatures.Loaded loaded) {
+        Function<String, String> headers = h -> ex.getRequestHeaders().getFirst(h);
+        if (loaded.secret() == null || !factory.signatures().verify(signature, loaded.secret(), headers, body, namespace + "/" + name)) {
+            log.debug("{}/{}: webhook call refused: wrong, missing or replayed {} signature", namespace, name, signature.getType());
+            refused(ex);
+            return;
+        }
+        authenticated(ex, namespace, name, trigger, body, WebhookSignatures.deliveryId(signature, headers));
+    }
+
+    /** Runs a step off the I/O thread: whatever it throws ends the exchange, quoting nothing of the request. */
+    private void guarded(HttpServerExchange ex, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException | Error t) {
+            log.debug("webhook request ended early: {}", t.getClass().getSimpleName());
+            count(0);
+            IoUtils.safeClose(ex.getConnection());
+        }
+    }
+
+    /** The answers a caller with the token (and the signature, if asked for) may see. */
+    private void authenticated(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body, String deliveryId) {
+        // The Trigger is the informer's copy whose status held the digest (on every replica: no API read per call).
         if (trigger.getSpec().isSuspended()) {
             log.debug("{}/{}: webhook call refused: the Trigger is suspended", namespace, name);
             send(ex, 409, json("{\"error\":\"the Trigger is suspended (spec.suspend: true)\"}"));
             return;
         }
 
-        String key = ex.getRequestHeaders().getFirst(IDEMPOTENCY_KEY);
+        WebhookSource webhook = trigger.getSpec().getSource().getWebhook();
+        String filter = webhook == null || webhook.getFilter() == null || webhook.getFilter().isBlank() ? null : webhook.getFilter();
+        if (filter == null) {
+            admit(ex, namespace, name, trigger, deliveryId);
+            return;
+        }
+        // Parsing up to 1 MiB of JSON and evaluating: on a worker thread, not an I/O thread.
+        Runnable check = () -> {
+            Map<String, String> headers = new java.util.HashMap<>();
+            for (io.undertow.util.HeaderValues h : ex.getRequestHeaders()) {
+                headers.putIfAbsent(h.getHeaderName().toString().toLowerCase(java.util.Locale.ROOT), h.getFirst());
+            }
+            WebhookFilters.Outcome outcome = factory.filters().evaluate(filter, body, headers);
+            if (!outcome.matched()) {
+                if (outcome.why().startsWith("evaluation failed") || outcome.why().startsWith("the body")) {
+                    log.info("{}/{}: webhook call not matched, nothing fired: {}", namespace, name, outcome.why());
+                } else {
+                    log.debug("{}/{}: webhook call not matched, nothing fired: {}", namespace, name, outcome.why());
+                }
+                count(202);
+                ex.setStatusCode(202);
+                ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+                ex.getResponseSender().send(ByteBuffer.wrap(NOT_MATCHED));
+                return;
+            }
+            admit(ex, namespace, name, trigger, deliveryId);
+        };
+        if (ex.isInIoThread()) {
+            ex.dispatch(handOvers, () -> guarded(ex, check));
+        } else {
+            guarded(ex, check);
+        }
+    }
+
+    /** A call that is to fire: Idempotency-Key, rate limit, then the event (here, or handed to the leader). */
+    private void admit(HttpServerExchange ex, String namespace, String name, Trigger trigger, String deliveryId) {
+        ResourceID id = new ResourceID(name, namespace);
+        Optional<WebhookTriggerSource> local = factory.local(id);
+        String header = ex.getRequestHeaders().getFirst(IDEMPOTENCY_KEY);
+        // A provider's delivery id (GitHub, GitLab) is the key unless the caller sent one.
+        String key = header != null ? header : deliveryId;
         if (key != null && (key.isBlank() || key.length() > IdempotencyKeys.MAX_KEY_LENGTH)) {
             send(ex, 400, json("{\"error\":\"Idempotency-Key must be 1 to " + IdempotencyKeys.MAX_KEY_LENGTH + " characters\"}"));
             return;
@@ -380,7 +466,7 @@ public final class WebhookServer implements AutoCloseable {
             return;
         }
         // A PATCH blocks: on a worker thread, never on an I/O thread.
-        ex.dispatch(handOvers, () -> {
+        Runnable handOver = () -> {
             try {
                 forward(namespace, name, eventId);
             } catch (RuntimeException e) {
@@ -393,7 +479,12 @@ public final class WebhookServer implements AutoCloseable {
             factory.eventOutcome(namespace, name, "forwarded");
             log.info("{}/{}: accepted webhook event {} from {}, handed to the leader as a fire request", namespace, name, eventId, caller);
             send(ex, 202, accepted(eventId));
-        });
+        };
+        if (ex.isInIoThread()) {
+            ex.dispatch(handOvers, () -> guarded(ex, handOver));
+        } else {
+            guarded(ex, handOver);
+        }
     }
 
     /** Forgets the rate-limit buckets and Idempotency-Keys of the Triggers {@code gone} says were deleted. */
