@@ -626,8 +626,12 @@ public final class WebhookServer implements AutoCloseable {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Idempotent: closing the listener again after its I/O threads stopped would wait for them forever. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         IoUtils.safeClose(server);
         worker.shutdownNow();
         handOvers.shutdownNow();
