@@ -18,6 +18,7 @@ public class WebhookSignature extends SpecObject {
     public static final String DEFAULT_TIMESTAMP_HEADER = "X-Signature-Timestamp";
 
     @Required
+    @Size(max = 16)
     @Pattern("^(GitHub|GitLab|HMAC)$")
     @JsonPropertyDescription("GitHub (X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>), GitLab (X-Gitlab-Token equals the secret)"
             + " or HMAC (hex HMAC-SHA256 of <timestamp>.<body> in `header`, Unix seconds in `timestampHeader`, within 5 minutes, each signature once).")

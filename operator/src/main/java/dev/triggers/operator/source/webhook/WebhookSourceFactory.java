@@ -123,7 +123,9 @@ public final class WebhookSourceFactory implements SourceFactory {
             }
         }
         String filter = webhook == null ? null : webhook.getFilter();
-        if (filter != null && !filter.isBlank()) {
+        if (filter != null && filter.length() > WebhookSource.MAX_FILTER_LENGTH) {
+            problems.add("spec.source.webhook.filter may have at most " + WebhookSource.MAX_FILTER_LENGTH + " characters");
+        } else if (filter != null && !filter.isBlank()) {
             // Compiled here once; the server reuses the program kept for this text.
             String problem = filters.problem(filter);
             if (problem != null) problems.add("spec.source.webhook.filter does not compile: " + problem);

@@ -74,6 +74,21 @@ class WebhookSignatureTest {
     }
 
     @Test
+    void aStandbyReadsTheSigningSecretOnFirstUseAndHandsTheEventToTheLeader() {
+        signingSecret("github-hook", "gh-secret", true);
+        String token = create("gh", WebhookSignature.GITHUB, "github-hook");
+        WebhookSourceFactory standby = f.standby();
+        await().until(() -> standby.tokens().verify(NS, "gh", token).isPresent());
+        String path = "/hooks/" + NS + "/gh/" + token;
+        // Its first call finds no secret in the standby's memory: read by a GET off the I/O thread, then handed over.
+        String id = eventId(f.post(standby.port(), path, Map.of("X-Hub-Signature-256", github("gh-secret", PUSH)),
+                HttpRequest.BodyPublishers.ofString(PUSH)));
+        assertThat(f.post(standby.port(), path, Map.of("X-Hub-Signature-256", github("other", PUSH)),
+                HttpRequest.BodyPublishers.ofString(PUSH)).statusCode()).isEqualTo(404);
+        await().untilAsserted(() -> assertThat(f.template("web")).containsEntry("triggers.dev/event-id", id));
+    }
+
+    @Test
     void gitLabTokenHeaderMustEqualTheSecret() {
         signingSecret("gitlab-hook", "gl-secret", true);
         String token = create("gl", WebhookSignature.GITLAB, "gitlab-hook");
