@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
 /**
  * Concurrent clients POST for a bounded time to 100 webhook Triggers with a 5 s cooldown; then every
  * accepted event must be accounted for on the Triggers' status (fired or coalesced). The same load, in
- * the same run, against a baseline: the JDK HTTP server alone ({@link BaselineHttpServer}, its own JVM),
- * answering 202 to everything; the ratio of the two says how much of the JDK server's capacity the
+ * the same run, against a baseline: a bare Undertow server ({@link BaselineHttpServer}, its own JVM),
+ * answering 202 to everything; the ratio of the two says how much of the server library's capacity the
  * webhook path leaves.
  *
  * <p>Load generator: {@code wrk} (Debian package wrk) when it is on PATH, else the JDK HttpClient in the
@@ -88,7 +88,7 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         String[] tokens = new String[TRIGGERS];
         for (int i = 0; i < TRIGGERS; i++) tokens[i] = BenchFixtures.token(client, NS, "hook-" + i);
 
-        // Baseline: the same load against the bare JDK server, in its own JVM, while the operator idles.
+        // Baseline: the same load against a bare Undertow server, in its own JVM, while the operator idles.
         int basePort = BenchEnv.freePort();
         Load baseline;
         Duration baseCpu;
@@ -150,12 +150,12 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         report.add("ingest", "request latency p99", load.p99(), "ms", "");
         for (var e : load.codes().entrySet()) report.add("ingest", "HTTP " + e.getKey(), e.getValue(), "responses", "");
         report.add("ingest", "transport errors (connect, read, write, timeout)", load.errors(), "errors", "0");
-        report.add("ingest", "baseline: bare JDK HttpServer, 202 requests per second", basePerSecond, "req/s", "");
+        report.add("ingest", "baseline: bare Undertow server, 202 requests per second", basePerSecond, "req/s", "");
         report.add("ingest", "baseline request latency p50", baseline.p50(), "ms", "");
         report.add("ingest", "baseline request latency p99", baseline.p99(), "ms", "");
         report.add("ingest", "operator / baseline (accepted req/s)", basePerSecond > 0 ? acceptedPerSecond / basePerSecond : Double.NaN, "ratio", "");
         // CPU time of each server's JVM per request: steadier than req/s on a shared machine, and what the
-        // operator adds per call on top of the JDK server (the operator's includes the fires it makes).
+        // operator adds per call on top of the bare server (the operator's includes the fires it makes).
         report.add("ingest", "operator JVM CPU per answered request", micros(operatorCpu, load.answered()), "µs", "");
         report.add("ingest", "baseline JVM CPU per answered request", micros(baseCpu, baseline.answered()), "µs", "");
         report.add("ingest", "operator run: cores used by the operator JVM", machine.cores(operatorCpu), "cores", "");

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS) // one start and stop: stopping waits out the SQS example's 20 s long poll
 class ExamplesTest {
     /** Every example Trigger: all Ready in the embedded mode (README's first command). */
-    static final List<String> EXAMPLES = List.of("restart-web", "scale-worker", "restart-shop", "deploy-web", "nightly-restart",
+    static final List<String> EXAMPLES = List.of("restart-web", "scale-worker", "restart-shop", "deploy-web", "deploy-web-on-main", "nightly-restart",
             "hourly-scaleup", "redeploy-on-sqs", "web-on-deploy", "web-on-release");
 
     MockCluster cluster;

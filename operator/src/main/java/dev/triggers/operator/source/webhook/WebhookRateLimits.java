@@ -1,58 +1,64 @@
 package dev.triggers.operator.source.webhook;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Token buckets by key: a key may take {@code limit} calls at once, then one more every 60/limit seconds.
  * The server keeps two: per Trigger, counting only authenticated calls, so nobody without the token can
  * use up a Trigger's budget (or learn from a 429 that it exists); and per client address, counting only
  * refused (404) calls, so a flood of wrong tokens is slowed down without touching valid calls.
+ *
+ * <p>Bounded with Caffeine: past {@code maxKeys}, the entries least used go (W-TinyLFU), so a flood of new
+ * keys (addresses) neither grows memory nor resets the buckets of the keys that keep calling; a bucket unused
+ * for a minute is full again, the same as a new one, and is dropped.
  */
 final class WebhookRateLimits {
+    /** A bucket untouched this long has refilled whatever its limit: forgetting it changes nothing. */
+    static final Duration REFILLED = Duration.ofMinutes(1);
+
     private final Clock clock;
-    private final int maxKeys;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Cache<String, Bucket> buckets;
 
     WebhookRateLimits(Clock clock) {
-        this(clock, Integer.MAX_VALUE);
+        this(clock, 100_000);
     }
 
-    /** At most about {@code maxKeys} buckets are kept: past that, full ones (idle keys) are forgotten first. */
+    /** At most about {@code maxKeys} buckets are kept. */
     WebhookRateLimits(Clock clock, int maxKeys) {
         this.clock = clock;
-        this.maxKeys = maxKeys;
+        this.buckets = Caffeine.newBuilder()
+                .maximumSize(maxKeys)
+                .expireAfterAccess(REFILLED)
+                // The operator's clock (tests move it), and upkeep on the calling thread: no common-pool tasks.
+                .ticker(() -> { Instant now = clock.instant(); return now.getEpochSecond() * 1_000_000_000L + now.getNano(); })
+                .executor(Runnable::run)
+                .build();
     }
 
     /** Takes one call; empty when allowed, else how long to wait before the next one is. */
     Duration take(String key, int limitPerMinute) {
         Instant now = clock.instant();
-        Bucket bucket = buckets.get(key);
+        Bucket bucket = buckets.getIfPresent(key);
         if (bucket == null || bucket.limit != limitPerMinute) {
-            // New key or new limit: compute() locks the key's bin, so only here, not on every call.
-            if (bucket == null && buckets.size() >= maxKeys) prune();
-            bucket = buckets.compute(key, (k, b) -> b == null || b.limit != limitPerMinute ? new Bucket(limitPerMinute, now) : b);
+            // New key or new limit: compute() locks the key, so only here, not on every call.
+            bucket = buckets.asMap().compute(key, (k, b) -> b == null || b.limit != limitPerMinute ? new Bucket(limitPerMinute, now) : b);
         }
         return bucket.take(now);
     }
 
     /** Forgets the buckets of the keys {@code gone} accepts (a deleted Trigger's). */
-    void forget(java.util.function.Predicate<String> gone) {
-        buckets.keySet().removeIf(gone);
+    void forget(Predicate<String> gone) {
+        buckets.asMap().keySet().removeIf(gone);
     }
 
     int size() {
-        return buckets.size();
-    }
-
-    /** Forgets the buckets that have refilled (a new one would be the same); if that is not enough, all. */
-    private synchronized void prune() {
-        if (buckets.size() < maxKeys) return;
-        buckets.values().removeIf(b -> b.full(clock.instant()));
-        if (buckets.size() >= maxKeys) buckets.clear();
+        buckets.cleanUp();
+        return (int) buckets.estimatedSize();
     }
 
     private static final class Bucket {
@@ -66,10 +72,6 @@ final class WebhookRateLimits {
             this.nanosPerToken = 60e9 / limit;
             this.tokens = limit;
             this.refilledAt = now;
-        }
-
-        synchronized boolean full(Instant now) {
-            return tokens + Math.max(0, Duration.between(refilledAt, now).toNanos()) / nanosPerToken >= limit;
         }
 
         synchronized Duration take(Instant now) {

@@ -1,13 +1,11 @@
 package dev.triggers.operator.source.webhook;
 
 import dev.triggers.operator.DaemonThreads;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.WebhookSignature;
 import dev.triggers.operator.api.v1alpha1.WebhookSource;
-import dev.triggers.operator.ops.JdkHttpServers;
 import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -15,34 +13,51 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.undertow.UndertowOptions;
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpOpenListener;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.Xnio;
+import org.xnio.XnioExecutor;
+import org.xnio.XnioWorker;
+import org.xnio.channels.AcceptingChannel;
 
 /**
- * The webhook HTTP server (the JDK's own, on its own port): {@code POST /hooks/{namespace}/{name}} with
- * {@code Authorization: Bearer <token>}, or {@code POST /hooks/{namespace}/{name}/{token}}.
+ * The webhook HTTP server (Undertow's non-blocking HTTP/1.1 core, on its own port): {@code POST
+ * /hooks/{namespace}/{name}} with {@code Authorization: Bearer <token>}, or {@code POST /hooks/{namespace}/{name}/{token}}.
  *
  * <p>In order: not POST → 405; a declared body length over the limit → 413; a wrong token or an unknown
  * Trigger → the same 404 (429 once the client address made too many refused calls); only then is the body
@@ -51,28 +66,37 @@ import org.slf4j.LoggerFactory;
  * else 202 with the new event id. Runs on every replica: where the Trigger's source runs (the leader)
  * the event is fired here; elsewhere it is handed to the leader through the triggers.dev/fire-request
  * annotation. Nothing here logs a path, a header or a body: a token can be in any of them.
+ *
+ * <p>Slow clients hold no thread: requests are parsed on a few I/O threads, and a connection whose request line
+ * and headers do not arrive within {@link WebhookSettings#headerTimeout()} (Undertow's request parse timeout),
+ * whose body does not within {@link WebhookSettings#bodyTimeout()}, or that stays idle between requests for
+ * {@link WebhookSettings#idleTimeout()}, is closed. One client address holds at most
+ * {@link WebhookSettings#maxConnectionsPerAddress()} connections; more are closed as soon as they are accepted.
+ * Only hand-overs to the leader (a blocking PATCH) run on the {@link WebhookSettings#threads()} worker threads.
  */
 public final class WebhookServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookServer.class);
     static final String PREFIX = "/hooks/";
     static final byte[] NOT_FOUND = json("{\"error\":\"not found\"}");
-    // The JDK server logs request lines (a path token included) at FINE: keep that logger above it, held here.
-    private static final java.util.logging.Logger JDK_SERVER_LOG = java.util.logging.Logger.getLogger("com.sun.net.httpserver");
+    /** A call the Trigger's filter does not match: accepted, and nothing fires. */
+    static final byte[] NOT_MATCHED = json("{\"matched\":false}");
+    private static final HttpString IDEMPOTENCY_KEY = new HttpString("Idempotency-Key");
+    private static final HttpString IDEMPOTENT_REPLAYED = new HttpString("Idempotent-Replayed");
 
     static {
-        JDK_SERVER_LOG.setLevel(java.util.logging.Level.INFO);
-        // Request timeout, TCP_NODELAY, and no waiting for the unread rest of a body: see JdkHttpServers.
-        JdkHttpServers.configure();
+        // Undertow's request logger quotes the request (path, token included) when a handler throws: ours catch
+        // everything, and that logger stays off so no other path can print a token either.
+        if (LoggerFactory.getLogger("io.undertow.request") instanceof ch.qos.logback.classic.Logger undertow) {
+            undertow.setLevel(ch.qos.logback.classic.Level.OFF);
+        }
     }
 
     /** Event ids: random bytes of the request thread's own (see {@link #newEventId()}). */
     private static final ThreadLocal<EventIdBytes> EVENT_IDS = ThreadLocal.withInitial(EventIdBytes::new);
-    /** The request threads' buffer for reading bodies away (a fixed pool: one buffer per thread, not per call). */
-    private static final ThreadLocal<byte[]> DRAIN_BUFFER = ThreadLocal.withInitial(() -> new byte[8192]);
 
     /** Client addresses whose refused calls are counted: past that, idle ones are forgotten first. */
     static final int MAX_CLIENTS = 10_000;
-    /** A refused call's body is read up to this much after the answer; a longer one has its connection closed. */
+    /** A body over the limit is still read away up to this much more before the 413, so its client reads the answer. */
     static final int LINGER_BYTES = 64 * 1024;
 
     private final WebhookSourceFactory factory;
@@ -80,6 +104,8 @@ public final class WebhookServer implements AutoCloseable {
     private final Clock clock;
     private final int defaultRateLimit;
     private final int maxBody;
+    private final long bodyTimeoutMillis;
+    private final int maxConnectionsPerAddress;
     private final WebhookRateLimits rateLimits;
     private final WebhookRateLimits failedCalls;
     private final int failedCallsPerMinute;
@@ -87,11 +113,12 @@ public final class WebhookServer implements AutoCloseable {
     private final MeterRegistry metrics;
     /** trigger_webhook_requests_total by response code: looked up once per code, not built and registered per call. */
     private final Map<Integer, Counter> requestsByCode = new ConcurrentHashMap<>();
-    private final HttpServer server;
-    private final ExecutorService threads;
-    private final ThreadPoolExecutor lingering;
-    /** Exchanges answered before their body had all arrived (not an exchange attribute: in the JDK those are per context). */
-    private final Set<HttpExchange> unread = ConcurrentHashMap.newKeySet();
+    private final Counter refusedConnections;
+    /** Open connections by client address (closed ones are dropped lazily: at the next accept from it, and by the sweep). */
+    private final Map<InetAddress, Set<StreamConnection>> connections = new ConcurrentHashMap<>();
+    private final XnioWorker worker;
+    private final ExecutorService handOvers;
+    private final AcceptingChannel<StreamConnection> server;
 
     WebhookServer(WebhookSourceFactory factory, KubernetesClient client, Clock clock, int port, int defaultRateLimit,
                   WebhookSettings settings, MeterRegistry metrics) throws IOException {
@@ -100,149 +127,364 @@ public final class WebhookServer implements AutoCloseable {
         this.clock = clock;
         this.defaultRateLimit = defaultRateLimit;
         this.maxBody = settings.maxBodyBytes();
+        this.bodyTimeoutMillis = settings.bodyTimeout().toMillis();
+        this.maxConnectionsPerAddress = settings.maxConnectionsPerAddress();
         this.rateLimits = new WebhookRateLimits(clock);
         this.failedCalls = new WebhookRateLimits(clock, MAX_CLIENTS);
         this.failedCallsPerMinute = settings.failedCallsPerMinute();
         this.idempotency = new IdempotencyKeys(clock, settings.idempotencyTtl(), settings.idempotencyMaxKeys());
         this.metrics = metrics;
-        this.server = HttpServer.create(new InetSocketAddress(settings.bindAddress(), port), 1024);
-        this.threads = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("webhook"));
-        server.setExecutor(threads);
-        this.lingering = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(256),
-                DaemonThreads.named("webhook-linger"));
-        server.createContext("/", this::handle);
-        server.start();
+        this.refusedConnections = Counter.builder("trigger_webhook_connections_refused_total")
+                .description("Webhook connections closed as soon as accepted: their client address held too many").register(metrics);
+        this.handOvers = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("webhook"));
+        this.worker = Xnio.getInstance(WebhookServer.class.getClassLoader()).createWorker(OptionMap.builder()
+                .set(Options.WORKER_NAME, "webhook-io")
+                .set(Options.WORKER_IO_THREADS, settings.ioThreads())
+                // XNIO's task pool is unused (hand-overs have their own): keep it minimal.
+                .set(Options.WORKER_TASK_CORE_THREADS, 1)
+                .set(Options.WORKER_TASK_MAX_THREADS, 1)
+                .set(Options.THREAD_DAEMON, true)
+                .getMap());
+        try {
+            OptionMap http = OptionMap.builder()
+                    .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) settings.headerTimeout().toMillis())
+                    .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) settings.idleTimeout().toMillis())
+                    .set(UndertowOptions.MAX_HEADER_SIZE, settings.maxHeaderBytes())
+                    .set(UndertowOptions.MAX_HEADERS, 100)
+                    // The raw path is what is checked (see respond): no decoding, no %2F turning into a separator.
+                    .set(UndertowOptions.DECODE_URL, false)
+                    .set(UndertowOptions.ALWAYS_SET_DATE, false)
+                    .getMap();
+            HttpOpenListener open = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024, 256, 4), http);
+            open.setRootHandler(this::handle);
+            ChannelListener<StreamConnection> capped = connection -> {
+                if (admit(connection)) {
+                    open.handleEvent(connection);
+                } else {
+                    refusedConnections.increment();
+                    IoUtils.safeClose(connection);
+                }
+            };
+            this.server = worker.createStreamConnectionServer(new InetSocketAddress(settings.bindAddress(), port),
+                    ChannelListeners.openListenerAdapter(capped), OptionMap.builder()
+                            .set(Options.BACKLOG, 1024)
+                            .set(Options.REUSE_ADDRESSES, true)
+                            .set(Options.TCP_NODELAY, true)
+                            .getMap());
+            server.resumeAccepts();
+        } catch (IOException | RuntimeException e) {
+            worker.shutdownNow();
+            handOvers.shutdownNow();
+            throw e;
+        }
     }
 
     /** The bound port (useful with port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return server.getLocalAddress(InetSocketAddress.class).getPort();
     }
 
-    private void handle(HttpExchange ex) {
-        int code;
+    /** Whether a new connection may stay: fewer than the cap from its address are open. */
+    private boolean admit(StreamConnection connection) {
+        InetSocketAddress peer = connection.getPeerAddress(InetSocketAddress.class);
+        if (peer == null) return false;
+        AtomicBoolean admitted = new AtomicBoolean();
+        // compute() holds the key's bin: the set is only touched in here and in sweepConnections.
+        connections.compute(peer.getAddress(), (address, open) -> {
+            Set<StreamConnection> set = open == null ? new HashSet<>() : open;
+            if (set.size() >= maxConnectionsPerAddress) set.removeIf(c -> !c.isOpen());
+            if (set.size() < maxConnectionsPerAddress) {
+                set.add(connection);
+                admitted.set(true);
+            }
+            return set;
+        });
+        return admitted.get();
+    }
+
+    /** Drops closed connections from the per-address counts, and addresses with none open. */
+    void sweepConnections() {
+        for (InetAddress address : connections.keySet()) {
+            connections.computeIfPresent(address, (a, set) -> {
+                set.removeIf(c -> !c.isOpen());
+                return set.isEmpty() ? null : set;
+            });
+        }
+    }
+
+    /** Connections admitted and open now, over all client addresses. */
+    int openConnections() {
+        int[] n = {0};
+        for (InetAddress address : connections.keySet()) {
+            // Under the key's bin lock, like every other use of the set.
+            connections.computeIfPresent(address, (a, set) -> {
+                for (StreamConnection c : set) if (c.isOpen()) n[0]++;
+                return set;
+            });
+        }
+        return n[0];
+    }
+
+    private void handle(HttpServerExchange ex) {
         try {
-            code = respond(ex);
-            finish(ex);
-        } catch (IOException | RuntimeException e) {
+            respond(ex);
+        } catch (RuntimeException | Error e) {
             // The class only: an exception's message could quote the request.
             log.debug("webhook request ended early: {}", e.getClass().getSimpleName());
-            unread.remove(ex);
-            ex.close();
-            code = 0;
+            count(0);
+            IoUtils.safeClose(ex.getConnection());
         }
-        requestsByCode.computeIfAbsent(code, c -> Counter.builder("trigger_webhook_requests_total")
-                .description("Webhook calls, by response code").tag("code", String.valueOf(c)).register(metrics)).increment();
     }
 
-    /**
-     * Ends the exchange. A refusal whose body had not all arrived was answered without waiting for it; its
-     * rest is read (up to {@link #LINGER_BYTES}) on a small pool of its own before the exchange is closed, so
-     * the client reads its answer rather than a connection reset, and a client that never sends the rest
-     * holds one of those threads, not a request thread, until the request timeout. When that pool is busy,
-     * the connection is closed at once.
-     */
-    private void finish(HttpExchange ex) {
-        if (!unread.remove(ex)) {
-            ex.close();
+    private void respond(HttpServerExchange ex) {
+        // Until the caller is known to hold the token, the body is not read: a refusal is answered at once and
+        // Undertow discards what follows (or closes the connection), without a thread waiting for it.
+        String path = ex.getRequestURI();
+        if (path == null || !path.startsWith(PREFIX)) {
+            refused(ex);
             return;
         }
-        try {
-            lingering.execute(() -> {
-                try {
-                    InputStream in = ex.getRequestBody();
-                    byte[] buffer = new byte[8192];
-                    long read = 0;
-                    int n;
-                    while (read <= LINGER_BYTES && (n = in.read(buffer)) != -1) read += n;
-                } catch (IOException | RuntimeException e) {
-                    // cut off by the request timeout, or by the client: closed below either way
-                } finally {
-                    ex.close();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            ex.close();
+        // HttpString compares without case; methods are case-sensitive ("post" is not POST).
+        if (!"POST".equals(ex.getRequestMethod().toString())) {
+            ex.getResponseHeaders().put(Headers.ALLOW, "POST");
+            send(ex, 405, json("{\"error\":\"method not allowed: use POST\"}"));
+            return;
         }
-    }
-
-    private int respond(HttpExchange ex) throws IOException {
-        // Until the caller is known to hold the token, the body is not waited for: a client that never sends
-        // it must not hold a request thread. Refusals read only what has arrived (JdkHttpServers.drainArrived).
-        String path = ex.getRequestURI().getRawPath();
-        if (path == null || !path.startsWith(PREFIX)) return refused(ex);
-        if (!"POST".equals(ex.getRequestMethod())) {
-            ex.getResponseHeaders().set("Allow", "POST");
-            lingerUnlessRead(ex);
-            return send(ex, 405, json("{\"error\":\"method not allowed: use POST\"}"));
+        if (ex.getRequestContentLength() > maxBody) {
+            tooLarge(ex);
+            return;
         }
-        if (declaredLength(ex) > maxBody) return tooLarge(ex);
 
         // Authenticate: /hooks/{namespace}/{name}[/{token}]
         String[] parts = path.substring(PREFIX.length()).split("/", -1);
-        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) return refused(ex);
+        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
+            refused(ex);
+            return;
+        }
         String namespace = parts[0];
         String name = parts[1];
         String pathToken = parts.length == 3 && !parts[2].isEmpty() ? parts[2] : null;
-        String bearer = bearer(ex.getRequestHeaders().getFirst("Authorization"));
-        if (pathToken != null && bearer != null && !pathToken.equals(bearer)) return refused(ex);
+        String bearer = bearer(ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+        if (pathToken != null && bearer != null && !pathToken.equals(bearer)) {
+            refused(ex);
+            return;
+        }
         Optional<WebhookTokens.Verified> verified = factory.tokens().verify(namespace, name, bearer != null ? bearer : pathToken);
-        if (verified.isEmpty()) return refused(ex);
-        if (!drain(ex.getRequestBody(), maxBody)) return tooLarge(ex);
+        if (verified.isEmpty()) {
+            refused(ex);
+            return;
+        }
 
-        // The caller holds the token: from here on, answers may say more. The Trigger is the informer's copy
-        // whose status held the digest (on every replica: no API read per call).
-        ResourceID id = new ResourceID(name, namespace);
-        Optional<WebhookTriggerSource> local = factory.local(id);
-        Trigger trigger = verified.get().trigger();
+        // The caller holds the token: read the body (up to the limit, within the body timeout), without a thread.
+        XnioExecutor.Key deadline = ex.getIoThread().executeAfter(() -> IoUtils.safeClose(ex.getConnection()),
+                bodyTimeoutMillis, TimeUnit.MILLISECONDS);
+        Body body = new Body(ex.getRequestContentLength());
+        ex.getRequestReceiver().receivePartialBytes((e, chunk, last) -> {
+            try {
+                if (!body.add(chunk, maxBody)) {
+                    // A body past the limit plus what we read away: answer and close, whatever is still coming.
+                    deadline.remove();
+                    tooLarge(e);
+                } else if (last) {
+                    deadline.remove();
+                    if (body.over(maxBody)) {
+                        // Read to its end (so the client reads the answer, not a reset), kept only up to the limit.
+                        tooLarge(e);
+                    } else {
+                        signed(e, namespace, name, verified.get().trigger(), body.bytes());
+                    }
+                }
+            } catch (RuntimeException | Error t) {
+                deadline.remove();
+                log.debug("webhook request ended early: {}", t.getClass().getSimpleName());
+                count(0);
+                IoUtils.safeClose(e.getConnection());
+            }
+        }, (e, error) -> {
+            deadline.remove();
+            count(0);
+            IoUtils.safeClose(e.getConnection());
+        });
+    }
+
+    /**
+     * A body as it arrives: kept up to the limit; past it only counted, up to {@link #LINGER_BYTES} more, so that a
+     * body a little over the limit is read to its end and its client gets the 413 rather than a connection reset.
+     */
+    private static final class Body {
+        private final java.io.ByteArrayOutputStream kept;
+        private long total;
+
+        Body(long declared) {
+            kept = new java.io.ByteArrayOutputStream((int) Math.max(64, Math.min(declared, 64 * 1024)));
+        }
+
+        /** False once more than the limit and the lingering allowance arrived. */
+        boolean add(byte[] chunk, int limit) {
+            total += chunk.length;
+            if (total <= limit) kept.write(chunk, 0, chunk.length);
+            return total <= (long) limit + LINGER_BYTES;
+        }
+
+        boolean over(int limit) {
+            return total > limit;
+        }
+
+        byte[] bytes() {
+            return kept.toByteArray();
+        }
+    }
+
+    /**
+     * After the body: a provider signature, when the Trigger asks for one, is checked before anything else, and a
+     * wrong or missing one is refused like a wrong token. Reading a signing Secret not yet in memory is a GET: on a
+     * worker thread.
+     */
+    private void signed(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body) {
         if (trigger.getSpec() == null || trigger.getSpec().getSource() == null
                 || !SourceSpec.WEBHOOK.equals(trigger.getSpec().getSource().getType())) {
-            return notFound(ex);
+            notFound(ex);
+            return;
         }
+        WebhookSource webhook = trigger.getSpec().getSource().getWebhook();
+        WebhookSignature signature = webhook == null ? null : webhook.getSignature();
+        if (signature == null) {
+            authenticated(ex, namespace, name, trigger, body, null);
+            return;
+        }
+        WebhookSignatures.Loaded loaded = factory.signatures().cached(namespace, signature);
+        if (loaded != null) {
+            checkSignature(ex, namespace, name, trigger, body, signature, loaded);
+            return;
+        }
+        ex.dispatch(handOvers, () -> guarded(ex, () ->
+                checkSignature(ex, namespace, name, trigger, body, signature, factory.signatures().load(namespace, signature))));
+    }
+
+    private void checkSignature(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body,
+                                WebhookSignature signature, WebhookSignatures.Loaded loaded) {
+        Function<String, String> headers = h -> ex.getRequestHeaders().getFirst(h);
+        if (loaded.secret() == null || !factory.signatures().verify(signature, loaded.secret(), headers, body, namespace + "/" + name)) {
+            log.debug("{}/{}: webhook call refused: wrong, missing or replayed {} signature", namespace, name, signature.getType());
+            refused(ex);
+            return;
+        }
+        authenticated(ex, namespace, name, trigger, body, WebhookSignatures.deliveryId(signature, headers));
+    }
+
+    /** Runs a step off the I/O thread: whatever it throws ends the exchange, quoting nothing of the request. */
+    private void guarded(HttpServerExchange ex, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException | Error t) {
+            log.debug("webhook request ended early: {}", t.getClass().getSimpleName());
+            count(0);
+            IoUtils.safeClose(ex.getConnection());
+        }
+    }
+
+    /** The answers a caller with the token (and the signature, if asked for) may see. */
+    private void authenticated(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body, String deliveryId) {
+        // The Trigger is the informer's copy whose status held the digest (on every replica: no API read per call).
         if (trigger.getSpec().isSuspended()) {
             log.debug("{}/{}: webhook call refused: the Trigger is suspended", namespace, name);
-            return send(ex, 409, json("{\"error\":\"the Trigger is suspended (spec.suspend: true)\"}"));
+            send(ex, 409, json("{\"error\":\"the Trigger is suspended (spec.suspend: true)\"}"));
+            return;
         }
 
-        String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
+        WebhookSource webhook = trigger.getSpec().getSource().getWebhook();
+        String filter = webhook == null || webhook.getFilter() == null || webhook.getFilter().isBlank() ? null : webhook.getFilter();
+        if (filter == null) {
+            admit(ex, namespace, name, trigger, deliveryId);
+            return;
+        }
+        // Parsing up to 1 MiB of JSON and evaluating: on a worker thread, not an I/O thread.
+        Runnable check = () -> {
+            Map<String, String> headers = new java.util.HashMap<>();
+            for (io.undertow.util.HeaderValues h : ex.getRequestHeaders()) {
+                headers.putIfAbsent(h.getHeaderName().toString().toLowerCase(java.util.Locale.ROOT), h.getFirst());
+            }
+            WebhookFilters.Outcome outcome = factory.filters().evaluate(filter, body, headers);
+            if (!outcome.matched()) {
+                if (outcome.why().startsWith("evaluation failed") || outcome.why().startsWith("the body")) {
+                    log.info("{}/{}: webhook call not matched, nothing fired: {}", namespace, name, outcome.why());
+                } else {
+                    log.debug("{}/{}: webhook call not matched, nothing fired: {}", namespace, name, outcome.why());
+                }
+                count(202);
+                ex.setStatusCode(202);
+                ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+                ex.getResponseSender().send(ByteBuffer.wrap(NOT_MATCHED));
+                return;
+            }
+            admit(ex, namespace, name, trigger, deliveryId);
+        };
+        if (ex.isInIoThread()) {
+            ex.dispatch(handOvers, () -> guarded(ex, check));
+        } else {
+            guarded(ex, check);
+        }
+    }
+
+    /** A call that is to fire: Idempotency-Key, rate limit, then the event (here, or handed to the leader). */
+    private void admit(HttpServerExchange ex, String namespace, String name, Trigger trigger, String deliveryId) {
+        ResourceID id = new ResourceID(name, namespace);
+        Optional<WebhookTriggerSource> local = factory.local(id);
+        String header = ex.getRequestHeaders().getFirst(IDEMPOTENCY_KEY);
+        // A provider's delivery id (GitHub, GitLab) is the key unless the caller sent one.
+        String key = header != null ? header : deliveryId;
         if (key != null && (key.isBlank() || key.length() > IdempotencyKeys.MAX_KEY_LENGTH)) {
-            return send(ex, 400, json("{\"error\":\"Idempotency-Key must be 1 to " + IdempotencyKeys.MAX_KEY_LENGTH + " characters\"}"));
+            send(ex, 400, json("{\"error\":\"Idempotency-Key must be 1 to " + IdempotencyKeys.MAX_KEY_LENGTH + " characters\"}"));
+            return;
         }
         String triggerKey = namespace + "/" + name;
         String eventId = newEventId();
         if (key != null) {
             Optional<String> first = idempotency.reserve(triggerKey, key, eventId);
             if (first.isPresent()) {
-                ex.getResponseHeaders().set("Idempotent-Replayed", "true");
-                return send(ex, 202, accepted(first.get()));
+                ex.getResponseHeaders().put(IDEMPOTENT_REPLAYED, "true");
+                send(ex, 202, accepted(first.get()));
+                return;
             }
         }
         Duration wait = rateLimits.take(triggerKey, rateLimit(trigger));
         if (!wait.isZero()) {
             if (key != null) idempotency.release(triggerKey, key, eventId);
-            ex.getResponseHeaders().set("Retry-After", String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000)));
+            ex.getResponseHeaders().put(Headers.RETRY_AFTER, String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000)));
             log.debug("{}/{}: webhook call refused: over the rate limit", namespace, name);
-            return send(ex, 429, json("{\"error\":\"rate limit of " + rateLimit(trigger) + " calls per minute exceeded\"}"));
+            send(ex, 429, json("{\"error\":\"rate limit of " + rateLimit(trigger) + " calls per minute exceeded\"}"));
+            return;
         }
 
-        String caller = ex.getRemoteAddress().getAddress().getHostAddress();
+        String caller = ex.getConnection().getPeerAddress(InetSocketAddress.class).getAddress().getHostAddress();
         TriggerEvent event = new TriggerEvent(TriggerEvent.WEBHOOK, eventId, clock.instant(), caller);
         if (local.isPresent()) {
             local.get().accept(event);
             if (log.isDebugEnabled()) log.debug("{}/{}: accepted webhook event {} from {}", namespace, name, eventId, caller);
-        } else {
+            send(ex, 202, accepted(eventId));
+            return;
+        }
+        // A PATCH blocks: on a worker thread, never on an I/O thread.
+        Runnable handOver = () -> {
             try {
                 forward(namespace, name, eventId);
             } catch (RuntimeException e) {
                 if (key != null) idempotency.release(triggerKey, key, eventId);
                 log.warn("{}/{}: could not hand webhook event {} to the leader: {}", namespace, name, eventId,
                         KubernetesErrors.describe(e, "annotate", "Trigger"));
-                return unavailable(ex);
+                unavailable(ex);
+                return;
             }
             factory.eventOutcome(namespace, name, "forwarded");
             log.info("{}/{}: accepted webhook event {} from {}, handed to the leader as a fire request", namespace, name, eventId, caller);
+            send(ex, 202, accepted(eventId));
+        };
+        if (ex.isInIoThread()) {
+            ex.dispatch(handOvers, () -> guarded(ex, handOver));
+        } else {
+            guarded(ex, handOver);
         }
-        return send(ex, 202, accepted(eventId));
     }
 
     /** Forgets the rate-limit buckets and Idempotency-Keys of the Triggers {@code gone} says were deleted. */
@@ -253,6 +495,7 @@ public final class WebhookServer implements AutoCloseable {
         };
         rateLimits.forget(goneKey);
         idempotency.forget(goneKey);
+        sweepConnections();
     }
 
     int rateLimitBuckets() {
@@ -276,9 +519,9 @@ public final class WebhookServer implements AutoCloseable {
                 ? webhook.getRateLimitPerMinute() : defaultRateLimit;
     }
 
-    private static int notFound(HttpExchange ex) throws IOException {
+    private void notFound(HttpServerExchange ex) {
         // One answer for a wrong token, an unknown Trigger and a wrong namespace: nothing to tell them apart.
-        return send(ex, 404, NOT_FOUND);
+        send(ex, 404, NOT_FOUND);
     }
 
     /**
@@ -286,40 +529,46 @@ public final class WebhookServer implements AutoCloseable {
      * more refused calls than its budget. Only refused calls count, after the token check, so a flood of
      * wrong tokens never delays nor limits a valid call from the same address (an ingress, say).
      */
-    private int refused(HttpExchange ex) throws IOException {
-        lingerUnlessRead(ex);
-        Duration wait = failedCalls.take(ex.getRemoteAddress().getAddress().getHostAddress(), failedCallsPerMinute);
-        if (wait.isZero()) return notFound(ex);
-        ex.getResponseHeaders().set("Retry-After", String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000)));
-        return send(ex, 429, json("{\"error\":\"too many refused calls from this address: retry later\"}"));
+    private void refused(HttpServerExchange ex) {
+        InetSocketAddress peer = ex.getConnection().getPeerAddress(InetSocketAddress.class);
+        Duration wait = failedCalls.take(peer == null ? "" : peer.getAddress().getHostAddress(), failedCallsPerMinute);
+        if (wait.isZero()) {
+            notFound(ex);
+            return;
+        }
+        ex.getResponseHeaders().put(Headers.RETRY_AFTER, String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000)));
+        send(ex, 429, json("{\"error\":\"too many refused calls from this address: retry later\"}"));
     }
 
-    private void lingerUnlessRead(HttpExchange ex) throws IOException {
-        if (!JdkHttpServers.drainArrived(ex)) unread.add(ex);
+    private void tooLarge(HttpServerExchange ex) {
+        ex.setPersistent(false);
+        send(ex, 413, json("{\"error\":\"request body larger than " + maxBody + " bytes\"}"));
     }
 
-    private int tooLarge(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().set("Connection", "close");
-        return send(ex, 413, json("{\"error\":\"request body larger than " + maxBody + " bytes\"}"));
-    }
-
-    private static int unavailable(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().set("Retry-After", "1");
-        return send(ex, 503, json("{\"error\":\"the Kubernetes API is unavailable: retry\"}"));
+    private void unavailable(HttpServerExchange ex) {
+        ex.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+        send(ex, 503, json("{\"error\":\"the Kubernetes API is unavailable: retry\"}"));
     }
 
     private static byte[] accepted(String eventId) {
         return json("{\"eventId\":\"" + eventId + "\"}");
     }
 
-    private static long declaredLength(HttpExchange ex) {
-        String v = ex.getRequestHeaders().getFirst("Content-Length");
-        if (v == null) return -1;
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            return Long.MAX_VALUE;
+    private void send(HttpServerExchange ex, int code, byte[] body) {
+        count(code);
+        ex.setStatusCode(code);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        if (Methods.HEAD.equals(ex.getRequestMethod())) {
+            ex.endExchange();
+            return;
         }
+        ex.getResponseSender().send(ByteBuffer.wrap(body));
+    }
+
+    private void count(int code) {
+        requestsByCode.computeIfAbsent(code, c -> Counter.builder("trigger_webhook_requests_total")
+                .description("Webhook calls, by response code").tag("code", String.valueOf(c)).register(metrics)).increment();
     }
 
     /**
@@ -365,18 +614,6 @@ public final class WebhookServer implements AutoCloseable {
         }
     }
 
-    /** Reads and discards the body; false as soon as it is longer than {@code limit} (chunked bodies too). */
-    private static boolean drain(InputStream in, int limit) throws IOException {
-        byte[] buffer = DRAIN_BUFFER.get();
-        long total = 0;
-        int n;
-        while ((n = in.read(buffer)) != -1) {
-            total += n;
-            if (total > limit) return false;
-        }
-        return true;
-    }
-
     private static String bearer(String authorization) {
         if (authorization == null) return null;
         String v = authorization.trim();
@@ -385,29 +622,18 @@ public final class WebhookServer implements AutoCloseable {
         return token.isEmpty() ? null : token;
     }
 
-    private static int send(HttpExchange ex, int code, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        if ("HEAD".equals(ex.getRequestMethod())) {
-            ex.sendResponseHeaders(code, -1);
-            return code;
-        }
-        ex.sendResponseHeaders(code, body.length);
-        // Written and flushed, not closed: finish() closes the exchange (maybe after reading the rest of the body).
-        OutputStream out = ex.getResponseBody();
-        out.write(body);
-        out.flush();
-        return code;
-    }
-
     private static byte[] json(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Idempotent: closing the listener again after its I/O threads stopped would wait for them forever. */
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow();
-        lingering.shutdownNow();
+        if (!closed.compareAndSet(false, true)) return;
+        IoUtils.safeClose(server);
+        worker.shutdownNow();
+        handOvers.shutdownNow();
     }
 }

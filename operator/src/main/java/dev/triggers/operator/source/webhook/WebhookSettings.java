@@ -12,7 +12,7 @@ import java.util.Map;
  * @param maxBodyBytes larger bodies answer 413 (1 MiB)
  * @param idempotencyTtl how long an Idempotency-Key is remembered (24 h)
  * @param idempotencyMaxKeys at most this many keys are remembered in all (20 000, the oldest go first): a few MiB at most
- * @param threads request threads (WEBHOOK_THREADS, 16)
+ * @param threads threads for hand-overs to the leader, which block on a PATCH (WEBHOOK_THREADS, 16)
  * @param fireAttempts an accepted event whose fire fails is retried up to this many attempts in all (WEBHOOK_FIRE_ATTEMPTS, 8)
  * @param firstRetryDelay the first retry's delay, doubled on each further one up to {@code maxRetryDelay}
  * @param maxRetryDelay the longest delay between two attempts
@@ -22,6 +22,15 @@ import java.util.Map;
  * @param recheckInterval how often the leader GETs each webhook Trigger's token Secret (WEBHOOK_SECRET_RECHECK_SECONDS, 60):
  *     deleting the Secret revokes its token within this much (there is no watch on Secrets), each Trigger at its own
  *     offset inside the interval; also how often every replica forgets the webhook state of deleted Triggers
+ * @param headerTimeout a request's line and headers must arrive within this, else the connection is closed
+ *     (WEBHOOK_HEADER_TIMEOUT_SECONDS, 5)
+ * @param bodyTimeout a body (of a call with the right token) must arrive within this (WEBHOOK_BODY_TIMEOUT_SECONDS, 10)
+ * @param idleTimeout a connection with no request under way is closed after this (WEBHOOK_IDLE_TIMEOUT_SECONDS, 30)
+ * @param maxHeaderBytes request line and headers together at most this (16 KiB); more closes the connection with 400
+ * @param maxConnectionsPerAddress open connections one client address may hold; more are closed as soon as accepted
+ *     (WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS, 1024: high, since behind an Ingress every call comes from its few addresses)
+ * @param ioThreads the server's non-blocking I/O threads (WEBHOOK_IO_THREADS, the number of CPUs); {@code threads}
+ *     are only for hand-overs to the leader (one PATCH each)
  */
 public record WebhookSettings(
         String bindAddress,
@@ -34,7 +43,13 @@ public record WebhookSettings(
         Duration firstRetryDelay,
         Duration maxRetryDelay,
         int failedCallsPerMinute,
-        Duration recheckInterval) {
+        Duration recheckInterval,
+        Duration headerTimeout,
+        Duration bodyTimeout,
+        Duration idleTimeout,
+        int maxHeaderBytes,
+        int maxConnectionsPerAddress,
+        int ioThreads) {
 
     public static final int ONE_MIB = 1024 * 1024;
 
@@ -54,37 +69,61 @@ public record WebhookSettings(
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(2),
                 Integer.parseInt(env.getOrDefault("WEBHOOK_FAILED_CALLS_PER_MINUTE", "120")),
-                Duration.ofSeconds(Math.max(1, Long.parseLong(env.getOrDefault("WEBHOOK_SECRET_RECHECK_SECONDS", "60")))));
+                Duration.ofSeconds(Math.max(1, Long.parseLong(env.getOrDefault("WEBHOOK_SECRET_RECHECK_SECONDS", "60")))),
+                seconds(env, "WEBHOOK_HEADER_TIMEOUT_SECONDS", 5),
+                seconds(env, "WEBHOOK_BODY_TIMEOUT_SECONDS", 10),
+                seconds(env, "WEBHOOK_IDLE_TIMEOUT_SECONDS", 30),
+                16 * 1024,
+                Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS", "1024"))),
+                Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_IO_THREADS",
+                        String.valueOf(Runtime.getRuntime().availableProcessors())))));
+    }
+
+    private static Duration seconds(Map<String, String> env, String name, long dflt) {
+        return Duration.ofSeconds(Math.max(1, Long.parseLong(env.getOrDefault(name, String.valueOf(dflt)))));
     }
 
     public WebhookSettings withBindAddress(String address) {
         return new WebhookSettings(address, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
+                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
     }
 
     public WebhookSettings withRotationGrace(Duration grace) {
         return new WebhookSettings(bindAddress, grace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
+                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
     }
 
     public WebhookSettings withFireRetries(int attempts, Duration first, Duration max) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                attempts, first, max, failedCallsPerMinute, recheckInterval);
+                attempts, first, max, failedCallsPerMinute, recheckInterval,
+                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
     }
 
     public WebhookSettings withIdempotencyMaxKeys(int maxKeys) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, maxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
+                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
     }
 
     public WebhookSettings withFailedCallsPerMinute(int perMinute) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, perMinute, recheckInterval);
+                fireAttempts, firstRetryDelay, maxRetryDelay, perMinute, recheckInterval,
+                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
     }
 
     public WebhookSettings withRecheckInterval(Duration interval) {
         return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, interval);
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, interval,
+                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
+    }
+
+    /** The server's timeouts (header, body, idle) and the cap of connections per client address. */
+    public WebhookSettings withConnectionLimits(Duration header, Duration body, Duration idle, int perAddress) {
+        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
+                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
+                header, body, idle, maxHeaderBytes, perAddress, ioThreads);
     }
 
     /** The delay before attempt number {@code attempt} (2 is the first retry). */

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.triggers.operator.api.v1alpha1.WebhookSignature;
 import dev.triggers.operator.api.v1alpha1.WebhookSource;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -55,6 +56,8 @@ public final class WebhookSourceFactory implements SourceFactory {
     /** The leader's periodic GETs of token Secrets, off the retry timer so a slow API does not delay retries. */
     private final ScheduledExecutorService rechecks;
     private final WebhookTokens tokens;
+    private final WebhookSignatures signatures;
+    private final WebhookFilters filters;
     private final WebhookServer server;
 
     private WebhookSourceFactory(KubernetesClient client, OperatorConfig config, WebhookSettings settings, Clock clock,
@@ -64,6 +67,8 @@ public final class WebhookSourceFactory implements SourceFactory {
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("webhook-retry"));
         this.rechecks = Executors.newScheduledThreadPool(2, DaemonThreads.named("webhook-recheck"));
         this.tokens = new WebhookTokens(clock);
+        this.signatures = new WebhookSignatures(client, clock, settings.recheckInterval());
+        this.filters = new WebhookFilters();
         try {
             this.server = new WebhookServer(this, client, clock, config.webhookPort(), config.webhookRateLimitPerMinute(), settings, metrics);
         } catch (IOException | RuntimeException e) {
@@ -103,7 +108,29 @@ public final class WebhookSourceFactory implements SourceFactory {
         if (limit != null && (limit < 1 || limit > MAX_RATE_LIMIT_PER_MINUTE)) {
             return List.of("spec.source.webhook.rateLimitPerMinute must be between 1 and " + MAX_RATE_LIMIT_PER_MINUTE + ", not " + limit);
         }
-        return List.of();
+        List<String> problems = new java.util.ArrayList<>();
+        WebhookSignature signature = webhook == null ? null : webhook.getSignature();
+        if (signature != null) {
+            String type = signature.getType();
+            if (!WebhookSignature.GITHUB.equals(type) && !WebhookSignature.GITLAB.equals(type) && !WebhookSignature.HMAC.equals(type)) {
+                problems.add("spec.source.webhook.signature.type must be GitHub, GitLab or HMAC, not " + type);
+            }
+            if (signature.getSecretRef() == null || signature.getSecretRef().getName() == null || signature.getSecretRef().getName().isBlank()) {
+                problems.add("spec.source.webhook.signature.secretRef.name is required: the Secret holding the signing secret");
+            }
+            for (String field : signature.unknownFieldNames()) {
+                problems.add("unknown field spec.source.webhook.signature." + field + ": check its spelling (kubectl explain trigger.spec.source.webhook.signature)");
+            }
+        }
+        String filter = webhook == null ? null : webhook.getFilter();
+        if (filter != null && filter.length() > WebhookSource.MAX_FILTER_LENGTH) {
+            problems.add("spec.source.webhook.filter may have at most " + WebhookSource.MAX_FILTER_LENGTH + " characters");
+        } else if (filter != null && !filter.isBlank()) {
+            // Compiled here once; the server reuses the program kept for this text.
+            String problem = filters.problem(filter);
+            if (problem != null) problems.add("spec.source.webhook.filter does not compile: " + problem);
+        }
+        return problems;
     }
 
     @Override
@@ -116,6 +143,14 @@ public final class WebhookSourceFactory implements SourceFactory {
     /** The bound port of the webhook server. */
     public int port() {
         return server.port();
+    }
+
+    WebhookFilters filters() {
+        return filters;
+    }
+
+    WebhookSignatures signatures() {
+        return signatures;
     }
 
     public WebhookTokens tokens() {
@@ -168,6 +203,11 @@ public final class WebhookSourceFactory implements SourceFactory {
     /** How many per-Trigger entries this replica keeps: rate-limit buckets, Idempotency-Keys, event meters. */
     public StateSize stateSize() {
         return new StateSize(server.rateLimitBuckets(), server.idempotencyKeys(), outcomes.size());
+    }
+
+    /** Open webhook connections admitted by the per-address cap. */
+    int openConnections() {
+        return server.openConnections();
     }
 
     public record StateSize(int rateLimitBuckets, int idempotencyKeys, int eventMeters) {}

@@ -4,6 +4,7 @@ import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.api.v1alpha1.WebhookSignature;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
 import dev.triggers.operator.source.TriggerEvent;
@@ -57,6 +58,9 @@ final class WebhookTriggerSource implements TriggerSource {
     /** The periodic check saw the Secret change or go: the next reconcile reads it again. */
     private volatile boolean stale;
     private volatile Instant expiryScheduled;
+    /** Why the signing Secret cannot be used (null: fine, or no signature asked for); checked by the leader. */
+    private volatile String signatureError;
+    private volatile Instant signatureCheckedAt;
 
     /**
      * The Secret as last seen, and the Trigger inputs it was made for: while neither changed, a reconcile
@@ -83,6 +87,7 @@ final class WebhookTriggerSource implements TriggerSource {
     public void observe(Trigger trigger) {
         latest = trigger;
         if (trigger.getMetadata().getDeletionTimestamp() != null) return;
+        checkSigningSecret(trigger, false);
         if (fresh(trigger)) return;
         try {
             error = keepSecret(trigger);
@@ -259,10 +264,39 @@ final class WebhookTriggerSource implements TriggerSource {
     }
 
     /**
+     * Reads the signing Secret (by name: this also refreshes what this replica's server keeps of it), at most once
+     * per recheck interval while it is fine; {@code periodic}: only to see whether an Error went away.
+     */
+    private void checkSigningSecret(Trigger trigger, boolean periodic) {
+        WebhookSignature signature = trigger.getSpec() == null || trigger.getSpec().getSource() == null
+                || trigger.getSpec().getSource().getWebhook() == null ? null : trigger.getSpec().getSource().getWebhook().getSignature();
+        if (signature == null) {
+            signatureError = null;
+            return;
+        }
+        Instant now = context.clock().instant();
+        Instant last = signatureCheckedAt;
+        if (periodic ? signatureError == null
+                : signatureError == null && last != null && now.isBefore(last.plus(factory.settings().recheckInterval()))) {
+            return;
+        }
+        String before = signatureError;
+        signatureError = factory.signatures().load(namespace, signature).problem();
+        signatureCheckedAt = now;
+        if (signatureError != null && !signatureError.equals(before)) log.warn("{}/{}: {}", namespace, name, signatureError);
+        if (periodic && !Objects.equals(before, signatureError) && !closed) context.healthChanged();
+    }
+
+    /**
      * The periodic check (on the recheck threads): one GET of the Secret by name. A version other than the
      * last one seen (deleted, edited) asks for a reconcile, which reads it again and mints what is missing.
      */
     private void checkSecret() {
+        try {
+            checkSigningSecret(latest, true);
+        } catch (RuntimeException e) {
+            log.debug("{}/{}: could not check the signing Secret: {}", namespace, name, e.getClass().getSimpleName());
+        }
         Known k = known;
         if (closed || k == null) return; // not read yet: the reconcile that started this source reads it
         try {
@@ -284,6 +318,8 @@ final class WebhookTriggerSource implements TriggerSource {
     public SourceHealth health() {
         String problem = error;
         if (problem != null) return SourceHealth.error("WebhookSecretError", problem);
+        String signing = signatureError;
+        if (signing != null) return SourceHealth.error("WebhookSigningSecretError", signing);
         Known k = known;
         return k != null && !k.digests.isEmpty()
                 ? SourceHealth.ready("accepting POST " + url() + " with the token in Secret " + secretName)
