@@ -82,8 +82,8 @@ class WebhookOnStandbyTest {
         String id = accepted.body().replaceAll("^\\{\"eventId\":\"([^\"]+)\"}$", "$1");
         await().atMost(LeaderElectionTest.TIMEOUT).untilAsserted(() -> assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate()
                 .getMetadata().getAnnotations()).containsEntry(RedeployAction.EVENT_ID, id));
-        Trigger t = cluster.trigger(NS, "deploy-web");
-        assertThat(t.getStatus().getLastFireRequest()).isEqualTo(id);
+        // The fire record is written after the patch (off the fire path): wait for it rather than race it.
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "deploy-web").getStatus().getLastFireRequest()).isEqualTo(id));
     }
 
     HttpResponse<String> post(Replica replica, String token) throws Exception {
