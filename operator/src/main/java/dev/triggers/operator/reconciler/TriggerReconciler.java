@@ -14,6 +14,7 @@ import dev.triggers.operator.source.SourceHealth;
 import dev.triggers.operator.source.SourceRegistry;
 import dev.triggers.operator.source.TriggerSource;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -72,15 +73,14 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
 
     @Override
     public List<EventSource<?, Trigger>> prepareEventSources(EventSourceContext<Trigger> context) {
-        sources.useTriggerCache(context.getPrimaryCache()::get);
+        // Fires and the webhook server look Triggers up here: the newest spec seen, on every replica.
+        sources.usePrimaryCache(context.getPrimaryCache());
         return List.of(reconcileRequests);
     }
 
     @Override
     public UpdateControl<Trigger> reconcile(Trigger trigger, Context<Trigger> context) {
         ResourceID id = ResourceID.fromResource(trigger);
-        // Fires look the Trigger up here: the newest spec the operator has seen, not the last reconciled one.
-        sources.usePrimaryCache(context.getPrimaryCache());
         if (context.isPrimaryResourceDeleted()) {
             sources.forget(id);
             sourceErrors.forget(id);
@@ -206,12 +206,11 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         if (last != null && last.generation == generation && now.isBefore(last.at.plus(config.recheckInterval()))) return null;
         String problem;
         try {
-            List<io.fabric8.kubernetes.api.model.HasMetadata> workloads = targets.resolve(trigger);
-            problem = workloads.isEmpty() ? TargetResolver.notFoundMessage(trigger) : null;
+            List<HasMetadata> workloads = targets.resolve(trigger);
             // Cross-namespace: a grant that covers none of the target's workloads is as good as none.
-            if (problem == null && workloads.stream().allMatch(w -> permissions.workloadRefusal(trigger, w) != null)) {
-                problem = permissions.workloadRefusal(trigger, workloads.get(0));
-            }
+            List<String> refused = workloads.stream().map(w -> permissions.workloadRefusal(trigger, w)).filter(Objects::nonNull).toList();
+            problem = workloads.isEmpty() ? TargetResolver.notFoundMessage(trigger)
+                    : refused.size() == workloads.size() ? refused.get(0) : null;
         } catch (RuntimeException e) {
             problem = KubernetesErrors.describe(e, "read", TargetResolver.describe(trigger));
         }

@@ -5,6 +5,7 @@ import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.manual.ManualFireSource;
+import dev.triggers.operator.tenancy.TargetAccess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.Cache;
@@ -57,11 +58,6 @@ public final class SourceRegistry implements AutoCloseable {
         this.reconcileRequests = reconcileRequests;
     }
 
-    /** Hands every factory the operator's Trigger informer cache (see {@link SourceFactory#useTriggerCache}). */
-    public void useTriggerCache(Function<ResourceID, Optional<Trigger>> cache) {
-        factories.values().forEach(f -> f.useTriggerCache(cache));
-    }
-
     public Optional<SourceFactory> factory(String type) {
         return Optional.ofNullable(factories.get(type));
     }
@@ -70,9 +66,13 @@ public final class SourceRegistry implements AutoCloseable {
         return factories.values();
     }
 
-    /** The informer's cache of Triggers, once the first reconcile handed it over. */
+    /**
+     * The operator's Trigger informer cache, handed over when the reconciler is registered: fires read it
+     * here, and every factory gets it (see {@link SourceFactory#useTriggerCache}).
+     */
     public void usePrimaryCache(Cache<Trigger> cache) {
-        if (primaryCache == null) primaryCache = cache;
+        primaryCache = cache;
+        factories.values().forEach(f -> f.useTriggerCache(cache::get));
     }
 
     /**
@@ -94,10 +94,8 @@ public final class SourceRegistry implements AutoCloseable {
     /** A TriggerGrant changed in this namespace: reconcile the Triggers that target it. */
     public void grantsChangedIn(String namespace) {
         latest.forEach((id, trigger) -> {
-            var target = trigger.getSpec() == null ? null : trigger.getSpec().getTarget();
-            if (target == null) return;
-            String ns = target.getNamespace() == null || target.getNamespace().isBlank() ? trigger.getMetadata().getNamespace() : target.getNamespace();
-            if (ns.equals(namespace) && !ns.equals(trigger.getMetadata().getNamespace())) reconcileRequests.accept(id);
+            if (trigger.getSpec() == null || trigger.getSpec().getTarget() == null) return;
+            if (TargetAccess.crossNamespace(trigger) && TargetAccess.targetNamespace(trigger).equals(namespace)) reconcileRequests.accept(id);
         });
     }
 
