@@ -55,6 +55,10 @@ public final class FireExecutor implements AutoCloseable {
     /** Single-thread executors, a Trigger always on the same one: its records are written in order. */
     private final ExecutorService[] recorders;
     private final Map<ResourceID, Gate> gates = new ConcurrentHashMap<>();
+    /** Writes of accepted events into status.acceptedEvents (one per coalescing window), off the HTTP threads. */
+    private final ExecutorService acceptWriters;
+    /** Triggers whose status.acceptedEvents this process has taken over (once: later sources are its own). */
+    private final java.util.Set<ResourceID> recovered = ConcurrentHashMap.newKeySet();
     /** Retries of a fire that failed for a passing reason: 0.5 s doubling to 30 s, about 10 minutes in all. */
     static final int MAX_ATTEMPTS = 25;
     static final long RETRY_FIRST_DELAY_MS = 500;
@@ -86,6 +90,7 @@ public final class FireExecutor implements AutoCloseable {
         this.recorder = new FireRecorder(client, clock);
         this.workers = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
+        this.acceptWriters = Executors.newFixedThreadPool(Math.max(2, threads / 2), DaemonThreads.named("fire-accept"));
         this.recorders = new ExecutorService[Math.max(2, threads / 2)];
         for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(DaemonThreads.named("fire-record-" + i));
     }
@@ -114,8 +119,68 @@ public final class FireExecutor implements AutoCloseable {
         return futures;
     }
 
+    /**
+     * Queues an event that its caller is told was accepted (a webhook's 202) once {@link Accepted#recorded()}
+     * completes: the first event of the Trigger's next fire is written into status.acceptedEvents first, and the
+     * events that fold into the same fire share that write. Should the leader die before the fire, the next one
+     * fires what the status holds ({@link #recover}). A failed write fails {@code recorded} (answer 503).
+     */
+    public Accepted submitAccepted(ResourceID trigger, TriggerEvent event) {
+        Gate gate = gates.computeIfAbsent(trigger, Gate::new);
+        CompletableFuture<FireResult> fired;
+        PendingEvents.Recording recording;
+        synchronized (gate) {
+            fired = gate.pending.add(event);
+            recording = gate.pending.record(event);
+        }
+        counter("trigger_events_received_total", trigger, event.source()).increment();
+        if (recording.start()) {
+            CompletableFuture<Void> written = recording.written();
+            try {
+                acceptWriters.execute(() -> {
+                    try {
+                        Trigger current = triggers.apply(trigger).orElseThrow(() -> new IllegalStateException("Trigger " + trigger + " is gone"));
+                        recorder.recordAccepted(current, event);
+                        written.complete(null);
+                    } catch (RuntimeException e) {
+                        written.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                written.completeExceptionally(e);
+            }
+        }
+        dispatch(gate);
+        return new Accepted(fired, recording.written());
+    }
+
+    /** An accepted event: {@code recorded} completes once it is kept in the API, {@code fired} with its fire. */
+    public record Accepted(CompletableFuture<FireResult> fired, CompletableFuture<Void> recorded) {}
+
+    /**
+     * Takes over the events an earlier leader accepted and had not fired (status.acceptedEvents): they fire as one,
+     * carrying the newest of them, so if that fire had happened before the crash the target already holds its
+     * event id and nothing is patched again. Only the first call per Trigger in this process counts.
+     */
+    public List<CompletableFuture<FireResult>> recover(ResourceID trigger, List<TriggerEvent> accepted) {
+        if (accepted.isEmpty() || !recovered.add(trigger)) return List.of();
+        Gate gate = gates.computeIfAbsent(trigger, Gate::new);
+        List<CompletableFuture<FireResult>> futures = new ArrayList<>();
+        synchronized (gate) {
+            for (TriggerEvent event : accepted) {
+                futures.add(gate.pending.add(event));
+                gate.pending.recorded(event);
+            }
+        }
+        log.info("{}: firing {} webhook events accepted before the last leader stopped", trigger, accepted.size());
+        for (TriggerEvent event : accepted) counter("trigger_events_received_total", trigger, event.source()).increment();
+        dispatch(gate);
+        return futures;
+    }
+
     /** The Trigger is gone: refuse what waits (sources do not acknowledge it) and forget its state and meters. */
     public void forget(ResourceID trigger) {
+        recovered.remove(trigger);
         Gate gate = gates.remove(trigger);
         if (gate != null) {
             PendingEvents.Batch dropped;
@@ -242,7 +307,7 @@ public final class FireExecutor implements AutoCloseable {
         Trigger trigger = found.get();
         String refusal = guard.refusal(trigger);
         if (refusal != null) return FireResult.refused(refusal);
-        return act(trigger, trigger.getSpec().actionOrDefault(), batch.newest());
+        return act(trigger, trigger.getSpec().actionOrDefault(), batch.carried());
     }
 
     /** Queues a finished fire for its record; schedules the next write if none is due. */
@@ -312,6 +377,25 @@ public final class FireExecutor implements AutoCloseable {
         String ns = trigger.getMetadata().getNamespace();
         String name = trigger.getMetadata().getName();
         ActionSpec action = trigger.getSpec().actionOrDefault();
+        // The accepted events these fires carried are done: cleared from the status by the same patch, after
+        // their own writes (a fire can end before the write that recorded its first event).
+        List<String> acceptedDone = new ArrayList<>();
+        String fireRequest = null;
+        for (Fired f : fires) {
+            for (TriggerEvent e : f.batch.recorded()) acceptedDone.add(e.id());
+            if (f.batch.recording() != null) {
+                try {
+                    f.batch.recording().get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // Not recorded (its caller got a 503) or still unknown: clearing a missing entry is harmless.
+                }
+            }
+            if (f.result.succeeded() && f.batch.fireRequest() != null) fireRequest = f.batch.fireRequest();
+        }
+        synchronized (gate) {
+            acceptedDone.addAll(gate.uncleared);
+            gate.uncleared.clear();
+        }
         Fired lastSuccess = null;
         Fired lastFailure = null;
         Fired lastRefusal = null;
@@ -367,8 +451,13 @@ public final class FireExecutor implements AutoCloseable {
             }
         }
         Fired newest = fires.get(fires.size() - 1);
-        recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
-                newest.result, count, coalesced, dropped);
+        boolean written = recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
+                newest.result, count, coalesced, dropped, fireRequest, acceptedDone);
+        if (!written && !acceptedDone.isEmpty()) {
+            synchronized (gate) {
+                gate.uncleared.addAll(acceptedDone); // with the next record
+            }
+        }
         String more = fires.size() > 1 ? " (" + fires.size() + " fires since the last record)" : "";
         if (lastRefusal != null) {
             long redelivered = refusedEvents - droppedEvents;
@@ -421,6 +510,7 @@ public final class FireExecutor implements AutoCloseable {
     @Override
     public void close() {
         timers.shutdownNow();
+        acceptWriters.shutdownNow();
         // Finish fires in flight (graceful shutdown), then their records, but do not wait for ever.
         DaemonThreads.shutdownAndWait(workers, Duration.ofSeconds(30));
         // Records still waiting for their interval are written now, not dropped with the timers.
@@ -435,7 +525,7 @@ public final class FireExecutor implements AutoCloseable {
     /** A finished fire waiting for its record: the events it carried, its result and when it ended. */
     private record Fired(PendingEvents.Batch batch, FireResult result, Instant at) {
         TriggerEvent event() {
-            return batch.newest();
+            return batch.carried();
         }
 
         String folded() {
@@ -455,6 +545,8 @@ public final class FireExecutor implements AutoCloseable {
         long coalescedCount;
         long droppedCount;
         final List<Fired> unrecorded = new ArrayList<>();
+        /** Accepted events fired whose clearing from the status failed: retried with the next record. */
+        final List<String> uncleared = new ArrayList<>();
         boolean recordDue;
         Instant lastRecord;
 

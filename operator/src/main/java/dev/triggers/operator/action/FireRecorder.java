@@ -30,7 +30,7 @@ public final class FireRecorder {
     static final int MAX_MESSAGE = 1024;
     /** The status fields a fire record writes; nobody else writes them. */
     public static final Set<String> STATUS_FIELDS = Set.of(
-            "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime");
+            "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "acceptedEvents");
 
     private final KubernetesClient client;
     private final Clock clock;
@@ -42,29 +42,48 @@ public final class FireRecorder {
 
     /**
      * Patches the fire record onto the Trigger's status: the counts, the newest successful fire (its
-     * event and when it ended; null if none since the last record) and the newest result.
+     * event and when it ended; null if none since the last record) and the newest result; the fire-request
+     * annotation value handled (or null), and the accepted events whose fire ended (removed from acceptedEvents).
+     * Returns false if the patch failed.
      */
-    public void recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
-                             long droppedCount) {
+    public boolean recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
+                                long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("fireCount", fireCount);
         if (lastFired != null) {
             status.put("lastFiredAt", firedAt.toString());
             status.put("lastEvent", new TriggerStatus.EventRecord(lastFired.source(), lastFired.id(), lastFired.receivedAt().toString(), lastFired.caller()));
-            if (TriggerEvent.MANUAL.equals(lastFired.source())) status.put("lastFireRequest", lastFired.id());
             if (TriggerEvent.CRON.equals(lastFired.source())) status.put("lastScheduleTime", lastFired.receivedAt().toString());
         }
         status.put("coalescedCount", coalescedCount);
+        if (fireRequest != null) status.put("lastFireRequest", fireRequest);
         if (droppedCount > 0) status.put("droppedCount", droppedCount);
+        if (!acceptedDone.isEmpty()) {
+            Map<String, Object> done = new LinkedHashMap<>();
+            for (String id : acceptedDone) done.put(id, null); // null removes the entry (RFC 7386)
+            status.put("acceptedEvents", done);
+        }
         status.put("lastFireResult", truncate(result.summary()));
         try {
             // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
             client.resources(Trigger.class).resource(trigger).subresource("status")
                     .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
+            return true;
         } catch (RuntimeException e) {
             log.warn("{}/{}: could not record a fire on status: {}", trigger.getMetadata().getNamespace(),
                     trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
+            return false;
         }
+    }
+
+    /**
+     * Adds an accepted event to status.acceptedEvents (the next leader fires what is there); throws if the patch
+     * fails, so the caller is not told the event was accepted.
+     */
+    public void recordAccepted(Trigger trigger, TriggerEvent event) {
+        var record = new TriggerStatus.EventRecord(event.source(), event.id(), event.receivedAt().toString(), event.caller());
+        client.resources(Trigger.class).resource(trigger).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                client.getKubernetesSerialization().asJson(Map.of("status", Map.of("acceptedEvents", Map.of(event.id(), record)))));
     }
 
     /** Records a Kubernetes Event (Fired / FireFailed, or another reason) on the Trigger. */

@@ -12,6 +12,11 @@ import java.util.concurrent.CompletableFuture;
  * and the transport bounds how many are in flight; every other event (webhook, core NATS, manual,
  * cron) folds into one slot — the newest event, a count and one future they all share — so a flood
  * costs no memory per event. Not thread-safe: the executor guards it.
+ *
+ * <p>A slot may be made durable (webhook events answered 202): its first accepted event is recorded in
+ * the Trigger's status before the answer, and the calls that fold into the slot share that one write.
+ * The fire then carries the newest recorded event, so a new leader that fires what the status still
+ * holds after a crash carries the same event id again (and patches nothing) when that fire had happened.
  */
 final class PendingEvents {
     private List<Pending> redeliverable = new ArrayList<>();
@@ -19,6 +24,10 @@ final class PendingEvents {
     private Instant earliest;
     private long otherCount;
     private CompletableFuture<FireResult> otherDone;
+    /** Events of this slot recorded (or being recorded) in status.acceptedEvents. */
+    private List<TriggerEvent> recorded = new ArrayList<>();
+    /** The write that recorded the newest of them; null while none was asked for. */
+    private CompletableFuture<Void> recording;
 
     /** Adds an event; the future completes with the result of the fire that carries it. */
     CompletableFuture<FireResult> add(TriggerEvent event) {
@@ -33,14 +42,35 @@ final class PendingEvents {
         return otherDone;
     }
 
+    /**
+     * After {@link #add}: the write that makes the slot durable. {@code start} is true when the caller must make it
+     * (the event opens the slot, or the slot's last write failed): then the event is one the fire may carry.
+     */
+    Recording record(TriggerEvent event) {
+        if (recording != null && !recording.isCompletedExceptionally()) return new Recording(recording, false);
+        recording = new CompletableFuture<>();
+        recorded.add(event);
+        return new Recording(recording, true);
+    }
+
+    /** After {@link #add}: an event already in status.acceptedEvents (left by an earlier leader). */
+    void recorded(TriggerEvent event) {
+        recorded.add(event);
+        if (recording == null || recording.isCompletedExceptionally()) recording = CompletableFuture.completedFuture(null);
+    }
+
+    record Recording(CompletableFuture<Void> written, boolean start) {}
+
     boolean isEmpty() {
         return newest == null;
     }
 
     /** Takes every waiting event out as one batch. */
     Batch drain() {
-        Batch batch = new Batch(List.copyOf(redeliverable), otherDone, otherCount, newest, earliest);
+        Batch batch = new Batch(List.copyOf(redeliverable), otherDone, otherCount, newest, earliest, List.copyOf(recorded), recording);
         redeliverable = new ArrayList<>();
+        recorded = new ArrayList<>();
+        recording = null;
         otherDone = null;
         otherCount = 0;
         newest = null;
@@ -63,10 +93,31 @@ final class PendingEvents {
      * @param otherCount how many folded events share {@code otherDone}
      * @param newest the event the fire carries (the newest of all)
      * @param earliest when the oldest of them was received
+     * @param recorded the events of the batch recorded in status.acceptedEvents (cleared once it fired)
+     * @param recording the last write of those records (null: none), which their clearing must follow
      */
-    record Batch(List<Pending> redeliverable, CompletableFuture<FireResult> otherDone, long otherCount, TriggerEvent newest, Instant earliest) {
+    record Batch(List<Pending> redeliverable, CompletableFuture<FireResult> otherDone, long otherCount, TriggerEvent newest, Instant earliest,
+                 List<TriggerEvent> recorded, CompletableFuture<Void> recording) {
         long size() {
             return redeliverable.size() + otherCount;
+        }
+
+        /**
+         * The event the fire carries onto the target: the newest recorded one if any (the same choice a new leader
+         * makes from the status alone), else the newest.
+         */
+        TriggerEvent carried() {
+            return recorded.stream()
+                    .max(java.util.Comparator.comparing(TriggerEvent::receivedAt).thenComparing(TriggerEvent::id))
+                    .orElse(newest);
+        }
+
+        /** The newest fire-request annotation value among the batch's events, or null. */
+        String fireRequest() {
+            String request = null;
+            for (Pending p : redeliverable) if (TriggerEvent.MANUAL.equals(p.event.source())) request = p.event.id();
+            if (request == null && newest != null && TriggerEvent.MANUAL.equals(newest.source())) request = newest.id();
+            return request;
         }
 
         /** This batch with the events that arrived while it waited for a retry. */
@@ -81,7 +132,11 @@ final class PendingEvents {
                 done.whenComplete((r, e) -> folded.complete(r));
             }
             Instant first = earliest.isBefore(later.earliest) ? earliest : later.earliest;
-            return new Batch(all, done, otherCount + later.otherCount, later.newest, first);
+            List<TriggerEvent> records = new ArrayList<>(recorded);
+            records.addAll(later.recorded);
+            CompletableFuture<Void> writes = recording == null ? later.recording
+                    : later.recording == null ? recording : CompletableFuture.allOf(recording, later.recording);
+            return new Batch(all, done, otherCount + later.otherCount, later.newest, first, List.copyOf(records), writes);
         }
 
         void complete(FireResult result) {

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source;
 
+import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.config.OperatorConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,6 +27,19 @@ public interface SourceContext {
      */
     default List<CompletableFuture<FireResult>> fireAll(List<TriggerEvent> events) {
         return events.stream().map(this::fire).toList();
+    }
+
+    /**
+     * Hands over an event whose caller is told it was accepted only once {@code recorded()} completes (a webhook's
+     * 202): it is then kept in the API until its fire ended, and a new leader fires it should this one die.
+     */
+    default FireExecutor.Accepted fireAccepted(TriggerEvent event) {
+        return new FireExecutor.Accepted(fire(event), CompletableFuture.completedFuture(null));
+    }
+
+    /** Fires, as one, the events an earlier leader accepted through {@link #fireAccepted} and had not fired. */
+    default List<CompletableFuture<FireResult>> recoverAccepted(List<TriggerEvent> events) {
+        return fireAll(events);
     }
 
     /** Asks for a reconcile, so that a changed {@link TriggerSource#health()} reaches the status. */

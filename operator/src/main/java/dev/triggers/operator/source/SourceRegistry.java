@@ -202,6 +202,20 @@ public final class SourceRegistry implements AutoCloseable {
         }
 
         @Override
+        public FireExecutor.Accepted fireAccepted(TriggerEvent event) {
+            FireExecutor current = executor;
+            if (current == null) return new FireExecutor.Accepted(CompletableFuture.completedFuture(FireResult.failed("operator is not started")),
+                    CompletableFuture.failedFuture(new IllegalStateException("operator is not started")));
+            return current.submitAccepted(id, event);
+        }
+
+        @Override
+        public List<CompletableFuture<FireResult>> recoverAccepted(List<TriggerEvent> events) {
+            FireExecutor current = executor;
+            return current == null ? List.of() : current.recover(id, events);
+        }
+
+        @Override
         public void healthChanged() {
             reconcileRequests.accept(id);
         }

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * What the operator observed. The reconciler owns status, errorMessage, conditions, observedGeneration,
  * url, webhookSecretName, webhookTokenDigests and nextFireAt; the executor owns the fire record (lastFiredAt, fireCount,
- * lastEvent, lastScheduleTime, lastFireRequest). Each writes only its own fields, with a merge patch.
+ * lastEvent, lastScheduleTime, lastFireRequest, acceptedEvents). Each writes only its own fields, with a merge patch.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TriggerStatus {
@@ -71,6 +71,10 @@ public class TriggerStatus {
     @JsonPropertyDescription("What the last fire did to each workload.")
     private String lastFireResult;
 
+    // A map, not a list: a JSON merge patch adds and removes one entry without rewriting the others.
+    @JsonPropertyDescription("Webhook only: events answered 202 whose fire has not ended yet, by event id (one per coalescing window; later calls of the window fold into its fire). A new leader fires them, so an accepted event survives a crash.")
+    private java.util.Map<String, EventRecord> acceptedEvents;
+
     public String getStatus() { return status; }
     public void setStatus(String status) { this.status = status; }
     public String getErrorMessage() { return errorMessage; }
@@ -103,6 +107,8 @@ public class TriggerStatus {
     public void setLastEvent(EventRecord lastEvent) { this.lastEvent = lastEvent; }
     public String getLastFireRequest() { return lastFireRequest; }
     public void setLastFireRequest(String lastFireRequest) { this.lastFireRequest = lastFireRequest; }
+    public java.util.Map<String, EventRecord> getAcceptedEvents() { return acceptedEvents; }
+    public void setAcceptedEvents(java.util.Map<String, EventRecord> acceptedEvents) { this.acceptedEvents = acceptedEvents; }
     public String getLastFireResult() { return lastFireResult; }
     public void setLastFireResult(String lastFireResult) { this.lastFireResult = lastFireResult; }
 

@@ -18,6 +18,7 @@ import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import io.undertow.util.Headers;
+import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.io.IOException;
@@ -36,6 +37,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -460,9 +462,14 @@ public final class WebhookServer implements AutoCloseable {
         String caller = ex.getConnection().getPeerAddress(InetSocketAddress.class).getAddress().getHostAddress();
         TriggerEvent event = new TriggerEvent(TriggerEvent.WEBHOOK, eventId, clock.instant(), caller);
         if (local.isPresent()) {
-            local.get().accept(event);
-            if (log.isDebugEnabled()) log.debug("{}/{}: accepted webhook event {} from {}", namespace, name, eventId, caller);
-            send(ex, 202, accepted(eventId));
+            // 202 only once the event is kept in the API (one write per coalescing window; most calls find it done).
+            CompletableFuture<Void> recorded = local.get().accept(event);
+            if (recorded.isDone()) {
+                answerAccepted(ex, namespace, name, triggerKey, key, event, recorded.isCompletedExceptionally() ? failure(recorded) : null);
+            } else {
+                ex.dispatch(SameThreadExecutor.INSTANCE, () -> recorded.whenComplete((v, thrown) ->
+                        guarded(ex, () -> answerAccepted(ex, namespace, name, triggerKey, key, event, thrown))));
+            }
             return;
         }
         // A PATCH blocks: on a worker thread, never on an I/O thread.
@@ -484,6 +491,29 @@ public final class WebhookServer implements AutoCloseable {
             ex.dispatch(handOvers, () -> guarded(ex, handOver));
         } else {
             guarded(ex, handOver);
+        }
+    }
+
+    private void answerAccepted(HttpServerExchange ex, String namespace, String name, String triggerKey, String key, TriggerEvent event,
+                                Throwable notRecorded) {
+        if (notRecorded == null) {
+            if (log.isDebugEnabled()) log.debug("{}/{}: accepted webhook event {} from {}", namespace, name, event.id(), event.caller());
+            send(ex, 202, accepted(event.id()));
+            return;
+        }
+        if (key != null) idempotency.release(triggerKey, key, event.id());
+        Throwable cause = notRecorded instanceof java.util.concurrent.CompletionException && notRecorded.getCause() != null ? notRecorded.getCause() : notRecorded;
+        log.warn("{}/{}: webhook event {} not accepted: could not record it on the Trigger's status: {}", namespace, name, event.id(),
+                KubernetesErrors.describe(cause instanceof Exception x ? x : new RuntimeException(cause), "patch status of", "Trigger"));
+        unavailable(ex);
+    }
+
+    private static Throwable failure(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            return null;
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return e;
         }
     }
 

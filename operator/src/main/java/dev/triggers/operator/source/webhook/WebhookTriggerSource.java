@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.webhook;
 
+import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -77,6 +79,7 @@ final class WebhookTriggerSource implements TriggerSource {
         this.name = trigger.getMetadata().getName();
         this.secretName = WebhookTokens.secretName(name);
         this.periodic = factory.schedulePeriodic(this::checkSecret);
+        recover(trigger);
     }
 
     Trigger latest() {
@@ -335,37 +338,66 @@ final class WebhookTriggerSource implements TriggerSource {
         if (k != null) status.setWebhookTokenDigests(k.digests);
     }
 
-    /** Fires an accepted event; a failed fire is retried with backoff, up to the configured attempts. */
-    void accept(TriggerEvent event) {
-        submit(event, 1);
+    /**
+     * Fires an accepted event; the future completes once the event is kept in the API (answer 202 then, 503 if that
+     * failed). A failed fire is retried with backoff, up to the configured attempts.
+     */
+    CompletableFuture<Void> accept(TriggerEvent event) {
+        FireExecutor.Accepted accepted = context.fireAccepted(event);
+        accepted.fired().whenComplete((result, thrown) -> fired(event, 1, result, thrown));
+        return accepted.recorded();
+    }
+
+    /** The events an earlier leader answered 202 for and had not fired (status.acceptedEvents): fired here, once. */
+    private void recover(Trigger trigger) {
+        Map<String, TriggerStatus.EventRecord> left = trigger.getStatus() == null ? null : trigger.getStatus().getAcceptedEvents();
+        if (left == null || left.isEmpty()) return;
+        List<TriggerEvent> events = new ArrayList<>();
+        for (Map.Entry<String, TriggerStatus.EventRecord> e : left.entrySet()) {
+            TriggerStatus.EventRecord r = e.getValue();
+            Instant at;
+            try {
+                at = Instant.parse(r.getReceivedAt());
+            } catch (RuntimeException bad) {
+                at = context.clock().instant(); // only the operator writes the status; keep the event whatever its time says
+            }
+            events.add(new TriggerEvent(TriggerEvent.WEBHOOK, e.getKey(), at, r.getCaller()));
+        }
+        List<CompletableFuture<FireResult>> futures = context.recoverAccepted(events);
+        for (int i = 0; i < futures.size(); i++) {
+            TriggerEvent event = events.get(i);
+            futures.get(i).whenComplete((result, thrown) -> fired(event, 1, result, thrown));
+        }
     }
 
     private void submit(TriggerEvent event, int attempt) {
-        context.fire(event).whenComplete((result, thrown) -> {
-            FireResult r = thrown != null ? FireResult.failed(thrown.toString()) : result;
-            if (r.succeeded()) {
-                factory.eventOutcome(namespace, name, "fired");
-                return;
-            }
-            if (r.refused()) {
-                // Refused at the moment of the patch (suspended, invalid, not granted, deleted): the executor
-                // counted and recorded it; retrying would only be refused again.
-                factory.eventOutcome(namespace, name, "dropped");
-                return;
-            }
-            WebhookTriggerSource now = factory.local(context.trigger()).orElse(null);
-            if (now == null) {
-                drop(event, "its Trigger is suspended, deleted or invalid now (last fire: " + r.summary() + ")");
-            } else if (attempt >= factory.settings().fireAttempts()) {
-                drop(event, "its fire failed " + attempt + " times, last: " + r.summary());
-            } else {
-                Duration delay = factory.settings().retryDelay(attempt + 1);
-                log.info("{}/{}: webhook event {} not fired yet ({}), retry {} in {} ms", namespace, name, event.id(),
-                        r.summary(), attempt, delay.toMillis());
-                // Retry through the Trigger's current source, so a swapped source still carries it.
-                factory.scheduleRecheck(() -> now.submit(event, attempt + 1), delay);
-            }
-        });
+        context.fire(event).whenComplete((result, thrown) -> fired(event, attempt, result, thrown));
+    }
+
+    private void fired(TriggerEvent event, int attempt, FireResult result, Throwable thrown) {
+        FireResult r = thrown != null ? FireResult.failed(thrown.toString()) : result;
+        if (r.succeeded()) {
+            factory.eventOutcome(namespace, name, "fired");
+            return;
+        }
+        if (r.refused()) {
+            // Refused at the moment of the patch (suspended, invalid, not granted, deleted): the executor
+            // counted and recorded it; retrying would only be refused again.
+            factory.eventOutcome(namespace, name, "dropped");
+            return;
+        }
+        WebhookTriggerSource now = factory.local(context.trigger()).orElse(null);
+        if (now == null) {
+            drop(event, "its Trigger is suspended, deleted or invalid now (last fire: " + r.summary() + ")");
+        } else if (attempt >= factory.settings().fireAttempts()) {
+            drop(event, "its fire failed " + attempt + " times, last: " + r.summary());
+        } else {
+            Duration delay = factory.settings().retryDelay(attempt + 1);
+            log.info("{}/{}: webhook event {} not fired yet ({}), retry {} in {} ms", namespace, name, event.id(),
+                    r.summary(), attempt, delay.toMillis());
+            // Retry through the Trigger's current source, so a swapped source still carries it.
+            factory.scheduleRecheck(() -> now.submit(event, attempt + 1), delay);
+        }
     }
 
     private void drop(TriggerEvent event, String why) {
