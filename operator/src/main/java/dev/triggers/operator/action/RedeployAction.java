@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -21,7 +22,7 @@ import java.util.Objects;
  * two events always give two templates (even within one second) and the same event repeated after a
  * crash gives the same template (no second rollout).
  */
-public final class RedeployAction {
+public final class RedeployAction implements WorkloadAction {
     public static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
     public static final String FIRED_BY = "triggers.dev/fired-by";
     public static final String EVENT_SOURCE = "triggers.dev/event-source";
@@ -33,6 +34,12 @@ public final class RedeployAction {
         this.client = client;
     }
 
+    @Override
+    public String type() {
+        return ActionSpec.REDEPLOY;
+    }
+
+    @Override
     public WorkloadResult apply(HasMetadata workload, Trigger trigger, TriggerEvent event) {
         WorkloadRef ref = TargetResolver.ref(workload);
         if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {

@@ -1,6 +1,8 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.ScaleUpSpec;
+import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -17,7 +19,7 @@ import java.util.Map;
  * fire of the same event (after a crash, or a cron slot re-fired) change nothing. The scale subresource
  * cannot carry that marker, so the workload itself is patched.
  */
-public final class ScaleUpAction {
+public final class ScaleUpAction implements WorkloadAction {
     public static final String SCALED_BY_EVENT = "triggers.dev/scaled-by-event";
     private static final int CONFLICT_RETRIES = 3;
 
@@ -27,7 +29,14 @@ public final class ScaleUpAction {
         this.client = client;
     }
 
-    public WorkloadResult apply(HasMetadata workload, ScaleUpSpec scaleUp, TriggerEvent event) {
+    @Override
+    public String type() {
+        return ActionSpec.SCALE_UP;
+    }
+
+    @Override
+    public WorkloadResult apply(HasMetadata workload, Trigger trigger, TriggerEvent event) {
+        ScaleUpSpec scaleUp = trigger.getSpec().actionOrDefault().getScaleUp();
         WorkloadRef ref = TargetResolver.ref(workload);
         if (!(workload instanceof Deployment) && !(workload instanceof StatefulSet)) {
             return WorkloadResult.failed(ref, ref + " cannot be scaled: ScaleUp acts on Deployments and StatefulSets");

@@ -90,7 +90,7 @@ class FireTest {
         assertThat(cluster.trigger(NS, "restart-web").getStatus().getLastEvent().getId()).isEqualTo("burst-" + fires);
         await().untilAsserted(() -> assertThat(fired("restart-web")).anyMatch(e -> e.getMessage().contains("burst-" + fires)));
         // One record when the burst starts, then at most one per interval while it lasts.
-        long bound = 2 + (long) Math.ceil(seconds / FireExecutor.RECORD_INTERVAL.toMillis() * 1000);
+        long bound = 2 + (long) Math.ceil(seconds / FireRecords.INTERVAL.toMillis() * 1000);
         assertThat(fired("restart-web")).as("Fired Events for %d fires in %.1f s", fires, seconds).hasSizeBetween(1, (int) bound);
     }
 

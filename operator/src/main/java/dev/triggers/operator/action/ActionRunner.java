@@ -1,0 +1,53 @@
+package dev.triggers.operator.action;
+
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.TriggerEvent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Runs a fire: with the Trigger's newest spec and only if the guard allows it at this moment, resolves the target
+ * and applies the Trigger's action (looked up by type) to each workload the guard allows. Records nothing.
+ */
+final class ActionRunner {
+    private final TargetResolver resolver;
+    private final FireGuard guard;
+    private final Map<String, WorkloadAction> actions;
+
+    ActionRunner(TargetResolver resolver, FireGuard guard, List<WorkloadAction> actions) {
+        this.resolver = resolver;
+        this.guard = guard;
+        this.actions = actions.stream().collect(Collectors.toUnmodifiableMap(WorkloadAction::type, Function.identity()));
+    }
+
+    /** Fires the Trigger (null: it no longer exists) for the event. */
+    FireResult run(Trigger trigger, String id, TriggerEvent event) {
+        if (trigger == null) return FireResult.refused("Trigger " + id + " no longer exists");
+        String refusal = guard.refusal(trigger);
+        if (refusal != null) return FireResult.refused(refusal);
+        String type = trigger.getSpec().actionOrDefault().typeOrDefault();
+        WorkloadAction action = actions.get(type);
+        // The spec validation refuses other types first; kept as a failure, not a crash, for a spec it did not see.
+        if (action == null) return FireResult.failed("unknown action type " + type);
+        List<HasMetadata> workloads;
+        try {
+            workloads = resolver.resolve(trigger);
+        } catch (RuntimeException e) {
+            String message = KubernetesErrors.describe(e, "look up", TargetResolver.describe(trigger));
+            return KubernetesErrors.isTransient(e) ? FireResult.unavailable(message) : FireResult.failed(message);
+        }
+        if (workloads.isEmpty()) return FireResult.failed(TargetResolver.notFoundMessage(trigger));
+        List<WorkloadResult> results = new ArrayList<>();
+        for (HasMetadata workload : workloads) {
+            String workloadRefusal = guard.workloadRefusal(trigger, workload);
+            results.add(workloadRefusal != null
+                    ? WorkloadResult.failed(TargetResolver.ref(workload), workloadRefusal)
+                    : action.apply(workload, trigger, event));
+        }
+        return FireResult.of(results);
+    }
+}

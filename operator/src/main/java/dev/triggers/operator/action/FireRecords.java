@@ -1,0 +1,291 @@
+package dev.triggers.operator.action;
+
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.TriggerEvent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The record of finished fires: per Trigger the counts, metrics and a log line for each fire, then, throttled, one
+ * status patch and one Event per reason through the {@link FireRecorder}. Records are written off the fire path,
+ * in order per Trigger, so the next event of a Trigger does not wait for them.
+ */
+final class FireRecords {
+    private static final Logger log = LoggerFactory.getLogger(FireRecords.class);
+    /**
+     * A Trigger's record is written at most this often: the first fire after a quiet spell at once, later ones folded
+     * into one record at the end of the interval. A burst of fires then costs the API one status patch and one Event
+     * a second, not two writes per fire (the idea of the Kubernetes event recorder's spam filter).
+     */
+    static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** Records give way to fires waiting for a worker (a cron burst), for at most this long. */
+    static final Duration MAX_DEFERRAL = Duration.ofSeconds(30);
+
+    private final Clock clock;
+    private final Timers timers;
+    private final Function<ResourceID, Executor> inOrder;
+    private final BooleanSupplier firesWaiting;
+    private final FireRecorder recorder;
+    private final MeterRegistry metrics;
+    private final Function<ResourceID, Optional<Trigger>> triggers;
+    private final Map<ResourceID, Log> logs = new ConcurrentHashMap<>();
+
+    /**
+     * @param inOrder the executor a Trigger's records are written on, always the same one per Trigger
+     * @param firesWaiting whether fires wait for a worker now
+     */
+    FireRecords(Clock clock, Timers timers, Function<ResourceID, Executor> inOrder, BooleanSupplier firesWaiting, FireRecorder recorder,
+                MeterRegistry metrics, Function<ResourceID, Optional<Trigger>> triggers) {
+        this.clock = clock;
+        this.timers = timers;
+        this.inOrder = inOrder;
+        this.firesWaiting = firesWaiting;
+        this.recorder = recorder;
+        this.metrics = metrics;
+        this.triggers = triggers;
+    }
+
+    /** Queues a finished fire for its record; schedules the next write if none is due. */
+    void add(ResourceID trigger, PendingEvents.Batch batch, FireResult result) {
+        Log l = logs.computeIfAbsent(trigger, Log::new);
+        Fired fired = new Fired(batch, result, clock.instant());
+        long delay;
+        synchronized (l) {
+            l.unrecorded.add(fired);
+            if (l.recordDue) return;
+            l.recordDue = true;
+            delay = l.lastRecord == null ? 0 : Math.max(0, Duration.between(clock.instant(), l.lastRecord.plus(INTERVAL)).toMillis());
+        }
+        schedule(l, fired.at, delay);
+    }
+
+    /** Writes an accepted event into status.acceptedEvents on {@code writers}; {@code written} completes with the write. */
+    void keepAccepted(ResourceID trigger, TriggerEvent event, CompletableFuture<Void> written, Executor writers) {
+        try {
+            writers.execute(() -> {
+                try {
+                    recorder.recordAccepted(triggers.apply(trigger).orElseThrow(() -> new IllegalStateException(trigger + " is gone")), event);
+                    written.complete(null);
+                } catch (RuntimeException e) {
+                    written.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            written.completeExceptionally(e);
+        }
+    }
+
+    /** Writes every waiting record now (shutting down). */
+    void flush() {
+        for (Log l : logs.values()) writeInOrder(l);
+    }
+
+    /** The Trigger is gone: its counts and its per-Trigger meters go too. */
+    void forget(ResourceID trigger) {
+        logs.remove(trigger);
+        // Per-Trigger series would otherwise outlive the Trigger in every scrape.
+        String ns = trigger.getNamespace().orElse("");
+        for (String name : List.of("trigger_fires_total", "trigger_events_received_total", "trigger_events_coalesced_total", "trigger_events_dropped_total")) {
+            for (Meter meter : metrics.find(name).tags("namespace", ns, "trigger", trigger.getName()).meters()) metrics.remove(meter);
+        }
+    }
+
+    private void schedule(Log l, Instant firstFired, long delayMillis) {
+        Runnable write = () -> {
+            if (firesWaiting.getAsBoolean() && clock.instant().isBefore(firstFired.plus(MAX_DEFERRAL))) {
+                schedule(l, firstFired, INTERVAL.toMillis());
+                return;
+            }
+            writeInOrder(l);
+        };
+        if (delayMillis == 0) {
+            write.run();
+            return;
+        }
+        try {
+            timers.schedule(write, Duration.ofMillis(delayMillis));
+        } catch (RejectedExecutionException e) {
+            // Shutting down: flush() writes every waiting record once the fires in flight are done.
+        }
+    }
+
+    private void writeInOrder(Log l) {
+        inOrder.apply(l.trigger).execute(() -> {
+            try {
+                write(l);
+            } catch (RuntimeException e) {
+                log.warn("{}: could not record the fire", l.trigger, e);
+            }
+        });
+    }
+
+    /**
+     * Records the fires queued since the last record: metrics and a log line for each, then one status patch (counts,
+     * the newest success and result, the accepted events done) and an Event for the newest success, failure, refusal.
+     */
+    private void write(Log l) {
+        List<Fired> fires;
+        synchronized (l) {
+            fires = new ArrayList<>(l.unrecorded);
+            l.unrecorded.clear();
+            l.recordDue = false;
+            l.lastRecord = clock.instant();
+        }
+        if (fires.isEmpty()) return;
+        Optional<Trigger> found = triggers.apply(l.trigger);
+        if (found.isEmpty()) return;
+        Trigger trigger = found.get();
+        // The accepted events these fires carried are done: cleared by the same patch, after their own writes (a
+        // fire can end before the write that recorded its first event).
+        List<String> acceptedDone = new ArrayList<>();
+        String fireRequest = null;
+        for (Fired f : fires) {
+            for (TriggerEvent e : f.batch.recorded()) acceptedDone.add(e.id());
+            if (f.batch.recording() != null) {
+                try {
+                    f.batch.recording().get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // Not recorded (its caller got a 503) or still unknown: clearing a missing entry is harmless.
+                }
+            }
+            if (f.result.succeeded() && f.batch.fireRequest() != null) fireRequest = f.batch.fireRequest();
+        }
+        Fired lastSuccess = null;
+        Fired lastFailure = null;
+        Fired lastRefusal = null;
+        long refusedEvents = 0;
+        long droppedEvents = 0;
+        synchronized (l) {
+            acceptedDone.addAll(l.uncleared);
+            l.uncleared.clear();
+            if (l.fireCount < 0) {
+                var status = Optional.ofNullable(trigger.getStatus());
+                l.fireCount = status.map(s -> s.getFireCount()).orElse(0L);
+                l.coalescedCount = status.map(s -> s.getCoalescedCount()).orElse(0L);
+                l.droppedCount = status.map(s -> s.getDroppedCount()).orElse(0L);
+            }
+            for (Fired f : fires) {
+                if (f.result.refused()) {
+                    // Redeliverable events come back; the others are lost to this refusal and counted.
+                    l.droppedCount += f.batch.otherCount();
+                } else {
+                    if (f.result.succeeded()) l.fireCount++;
+                    l.coalescedCount += f.batch.size() - 1;
+                }
+            }
+        }
+        String ns = trigger.getMetadata().getNamespace();
+        String name = trigger.getMetadata().getName();
+        String action = trigger.getSpec().actionOrDefault().typeOrDefault();
+        for (Fired f : fires) {
+            TriggerEvent event = f.event();
+            if (f.result.refused()) {
+                log.warn("{}/{}: {} events not fired (newest: {} event {}): {}", ns, name, f.batch.size(), event.source(), event.id(), f.result.summary());
+                counter("trigger_events_dropped_total", l.trigger, event.source()).increment(f.batch.otherCount());
+                refusedEvents += f.batch.size();
+                droppedEvents += f.batch.otherCount();
+                lastRefusal = f;
+                continue;
+            }
+            String outcome = FireRecorder.outcomeTag(f.result);
+            // No per-Trigger tag on the histogram: its buckets times thousands of Triggers would cost memory.
+            Timer.builder("trigger_fire_latency").description("Event received to target patched")
+                    .tags("namespace", ns, "source", event.source(), "action", action, "outcome", outcome)
+                    .publishPercentileHistogram().register(metrics).record(Duration.between(f.batch.earliest(), f.at));
+            Counter.builder("trigger_fires_total").description("Fires, by outcome")
+                    .tags("namespace", ns, "trigger", name, "source", event.source(), "action", action, "outcome", outcome)
+                    .register(metrics).increment();
+            if (f.batch.size() > 1) counter("trigger_events_coalesced_total", l.trigger, event.source()).increment(f.batch.size() - 1);
+            if (f.result.succeeded()) {
+                log.info("{}/{}: fired on {} event {}{}: {}", ns, name, event.source(), event.id(), f.folded(), f.result.summary());
+                lastSuccess = f;
+            } else {
+                log.warn("{}/{}: fire on {} event {} failed{}: {}", ns, name, event.source(), event.id(), f.folded(), f.result.summary());
+                lastFailure = f;
+            }
+        }
+        long count;
+        long coalesced;
+        long dropped;
+        synchronized (l) {
+            count = l.fireCount;
+            coalesced = l.coalescedCount;
+            dropped = l.droppedCount;
+        }
+        Fired newest = fires.get(fires.size() - 1);
+        boolean written = recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
+                newest.result, count, coalesced, dropped, fireRequest, acceptedDone);
+        if (!written && !acceptedDone.isEmpty()) {
+            synchronized (l) {
+                l.uncleared.addAll(acceptedDone); // with the next record
+            }
+        }
+        String more = fires.size() > 1 ? " (" + fires.size() + " fires since the last record)" : "";
+        if (lastRefusal != null) {
+            long redelivered = refusedEvents - droppedEvents;
+            recorder.recordEvent(trigger, true, FireRecorder.REASON_EVENTS_DROPPED, refusedEvents + " events not fired: "
+                    + lastRefusal.result.summary() + " (" + droppedEvents + " dropped"
+                    + (redelivered > 0 ? ", " + redelivered + " left unacknowledged to come back" : "") + ")");
+        }
+        if (lastSuccess != null) {
+            recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on " + lastSuccess.event().source() + " event "
+                    + lastSuccess.event().id() + lastSuccess.folded() + ": " + lastSuccess.result.summary() + more);
+        }
+        if (lastFailure != null) {
+            recorder.recordEvent(trigger, true, FireRecorder.REASON_FIRE_FAILED, "Fire on " + lastFailure.event().source() + " event "
+                    + lastFailure.event().id() + " failed: " + lastFailure.result.summary() + more);
+        }
+    }
+
+    private Counter counter(String name, ResourceID trigger, String source) {
+        return Counter.builder(name).tags("namespace", trigger.getNamespace().orElse(""), "trigger", trigger.getName(), "source", source)
+                .register(metrics);
+    }
+
+    /** A finished fire waiting for its record: the events it carried, its result and when it ended. */
+    private record Fired(PendingEvents.Batch batch, FireResult result, Instant at) {
+        TriggerEvent event() {
+            return batch.carried();
+        }
+
+        String folded() {
+            return batch.size() > 1 ? " (" + batch.size() + " events coalesced)" : "";
+        }
+    }
+
+    /** A Trigger's counts and records waiting to be written; guarded by synchronizing on it. */
+    private static final class Log {
+        final ResourceID trigger;
+        long fireCount = -1;
+        long coalescedCount;
+        long droppedCount;
+        final List<Fired> unrecorded = new ArrayList<>();
+        /** Accepted events fired whose clearing from the status failed: retried with the next record. */
+        final List<String> uncleared = new ArrayList<>();
+        boolean recordDue;
+        Instant lastRecord;
+
+        Log(ResourceID trigger) {
+            this.trigger = trigger;
+        }
+    }
+}

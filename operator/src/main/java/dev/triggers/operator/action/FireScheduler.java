@@ -1,0 +1,220 @@
+package dev.triggers.operator.action;
+
+import dev.triggers.operator.source.TriggerEvent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.ToIntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When each Trigger fires. Per Trigger, fires never overlap, and events that arrive during a fire or within
+ * cooldownSeconds after one fold into one more fire at the end of the cooldown; every folded event's future
+ * completes with that fire's result, so sources acknowledge an event only when the fire it rode on succeeded. A
+ * fire that failed for a passing reason is retried by the {@link RetryPolicy}, still holding its events and
+ * folding in new ones. Time comes only from the Clock and the Timers, so tests run it in virtual time.
+ */
+final class FireScheduler {
+    private static final Logger log = LoggerFactory.getLogger(FireScheduler.class);
+
+    /** Runs one fire of a batch (on a worker). */
+    interface Firing {
+        FireResult fire(ResourceID trigger, PendingEvents.Batch batch);
+    }
+
+    /** Told of every batch's final result (after its retries, or its refusal), before its events' futures complete. */
+    interface Outcome {
+        void ended(ResourceID trigger, PendingEvents.Batch batch, FireResult result);
+    }
+
+    private final Clock clock;
+    private final Timers timers;
+    private final Executor workers;
+    private final ToIntFunction<ResourceID> cooldownSeconds;
+    private final RetryPolicy retry;
+    private final Firing firing;
+    private final Outcome outcome;
+    private final Map<ResourceID, Gate> gates = new ConcurrentHashMap<>();
+    /** Triggers whose status.acceptedEvents this process took over (once: later accepted events are its own). */
+    private final Set<ResourceID> recovered = ConcurrentHashMap.newKeySet();
+
+    FireScheduler(Clock clock, Timers timers, Executor workers, ToIntFunction<ResourceID> cooldownSeconds, RetryPolicy retry,
+                  Firing firing, Outcome outcome) {
+        this.clock = clock;
+        this.timers = timers;
+        this.workers = workers;
+        this.cooldownSeconds = cooldownSeconds;
+        this.retry = retry;
+        this.firing = firing;
+        this.outcome = outcome;
+    }
+
+    /** Queues events received together: all pending before the scheduler looks, so they coalesce into one fire. */
+    List<CompletableFuture<FireResult>> submit(ResourceID trigger, List<TriggerEvent> events) {
+        Gate gate = gates.computeIfAbsent(trigger, Gate::new);
+        List<CompletableFuture<FireResult>> futures = new ArrayList<>(events.size());
+        synchronized (gate) {
+            for (TriggerEvent event : events) futures.add(gate.pending.add(event));
+        }
+        dispatch(gate);
+        return futures;
+    }
+
+    /**
+     * Queues an event to be kept in the API before its caller is answered: {@code recording.start()} tells the caller
+     * to write it (it opens its fire's window); otherwise it shares the window's write.
+     */
+    Submitted submitRecorded(ResourceID trigger, TriggerEvent event) {
+        Gate gate = gates.computeIfAbsent(trigger, Gate::new);
+        Submitted submitted;
+        synchronized (gate) {
+            CompletableFuture<FireResult> fired = gate.pending.add(event);
+            submitted = new Submitted(fired, gate.pending.record(event));
+        }
+        dispatch(gate);
+        return submitted;
+    }
+
+    record Submitted(CompletableFuture<FireResult> fired, PendingEvents.Recording recording) {}
+
+    /** Queues, as one fire, events already kept in the API by an earlier leader; only the first call per Trigger counts. */
+    List<CompletableFuture<FireResult>> recover(ResourceID trigger, List<TriggerEvent> events) {
+        if (events.isEmpty() || !recovered.add(trigger)) return List.of();
+        Gate gate = gates.computeIfAbsent(trigger, Gate::new);
+        List<CompletableFuture<FireResult>> futures = new ArrayList<>();
+        synchronized (gate) {
+            for (TriggerEvent event : events) {
+                futures.add(gate.pending.add(event));
+                gate.pending.recorded(event);
+            }
+        }
+        dispatch(gate);
+        return futures;
+    }
+
+    /** Refuses what waits (not what is firing): redeliverable events come back, the others are dropped. */
+    void refuse(ResourceID trigger, String why) {
+        Gate gate = gates.get(trigger);
+        if (gate == null) return;
+        PendingEvents.Batch batch;
+        synchronized (gate) {
+            if (gate.pending.isEmpty()) return;
+            cancelTimer(gate);
+            batch = gate.pending.drain();
+        }
+        end(gate, batch, FireResult.refused(why));
+    }
+
+    /** Forgets the Trigger; returns what waited (the caller refuses it), or null. */
+    PendingEvents.Batch forget(ResourceID trigger) {
+        recovered.remove(trigger);
+        Gate gate = gates.remove(trigger);
+        if (gate == null) return null;
+        synchronized (gate) {
+            cancelTimer(gate);
+            return gate.pending.isEmpty() ? null : gate.pending.drain();
+        }
+    }
+
+    private void dispatch(Gate gate) {
+        PendingEvents.Batch batch;
+        synchronized (gate) {
+            if (gate.running || gate.pending.isEmpty() || gate.timer != null) return;
+            int cooldown = cooldownSeconds.applyAsInt(gate.trigger);
+            Instant now = clock.instant();
+            if (gate.lastFire != null && cooldown > 0) {
+                Duration wait = Duration.between(now, gate.lastFire.plusSeconds(cooldown));
+                if (!wait.isNegative() && !wait.isZero()) {
+                    gate.timer = timers.schedule(() -> {
+                        synchronized (gate) {
+                            gate.timer = null;
+                        }
+                        dispatch(gate);
+                    }, wait);
+                    return;
+                }
+            }
+            batch = gate.pending.drain();
+            gate.running = true;
+            gate.lastFire = now;
+        }
+        workers.execute(() -> run(gate, batch));
+    }
+
+    private void run(Gate gate, PendingEvents.Batch batch) {
+        FireResult result;
+        try {
+            result = firing.fire(gate.trigger, batch);
+        } catch (RuntimeException e) {
+            log.error("{}: fire failed unexpectedly", gate.trigger, e);
+            result = FireResult.failed("internal error while firing: " + KubernetesErrors.rootMessage(e));
+        }
+        if (result.retryable() && retry(gate, batch)) return;
+        synchronized (gate) {
+            gate.running = false;
+            gate.retries = 0;
+        }
+        end(gate, batch, result);
+        dispatch(gate);
+    }
+
+    private void end(Gate gate, PendingEvents.Batch batch, FireResult result) {
+        try {
+            outcome.ended(gate.trigger, batch, result);
+        } catch (RuntimeException e) {
+            log.warn("{}: recording a fire failed", gate.trigger, e);
+        }
+        batch.complete(result);
+    }
+
+    /** Schedules the batch again (with the events that arrived meanwhile), unless the policy is spent or the Trigger forgotten. */
+    private boolean retry(Gate gate, PendingEvents.Batch batch) {
+        Duration delay;
+        int attempt;
+        synchronized (gate) {
+            delay = gates.get(gate.trigger) == gate ? retry.delay(gate.retries + 1) : null;
+            if (delay == null) return false;
+            attempt = ++gate.retries;
+        }
+        log.info("{}: fire failed for a passing reason, retry {} in {} ms", gate.trigger, attempt, delay.toMillis());
+        timers.schedule(() -> {
+            PendingEvents.Batch next;
+            synchronized (gate) {
+                next = batch.plus(gate.pending.drain());
+            }
+            workers.execute(() -> run(gate, next));
+        }, delay);
+        return true;
+    }
+
+    private static void cancelTimer(Gate gate) {
+        if (gate.timer != null) {
+            gate.timer.run();
+            gate.timer = null;
+        }
+    }
+
+    /** Per-Trigger state, guarded by synchronizing on the gate. */
+    private static final class Gate {
+        final ResourceID trigger;
+        final PendingEvents pending = new PendingEvents();
+        boolean running;
+        Instant lastFire;
+        /** Cancels the cooldown's timer; null while none is set. */
+        Runnable timer;
+        int retries;
+
+        Gate(ResourceID trigger) {
+            this.trigger = trigger;
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.triggers.operator.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.testing.VirtualTime;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler alone, in virtual time on the test's thread: cooldown and coalescing, the retry policy, refusals,
+ * and the window of an event kept in the API. No API, no threads, no sleeps.
+ */
+class FireSchedulerTest {
+    static final ResourceID WEB = new ResourceID("restart-web", "shop");
+
+    final VirtualTime time = new VirtualTime();
+    /** What each fire carried and how many events it held. */
+    final List<String> fires = new ArrayList<>();
+    final List<FireResult> ended = new ArrayList<>();
+    Function<PendingEvents.Batch, FireResult> outcome = batch -> FireResult.of(List.of());
+    int cooldown = 60;
+
+    final FireScheduler scheduler = new FireScheduler(time, time, Runnable::run, id -> cooldown, RetryPolicy.DEFAULT,
+            (id, batch) -> {
+                fires.add(batch.carried().id() + "×" + batch.size());
+                return outcome.apply(batch);
+            },
+            (id, batch, result) -> ended.add(result));
+
+    TriggerEvent event(String id) {
+        return new TriggerEvent(TriggerEvent.WEBHOOK, id, time.instant());
+    }
+
+    CompletableFuture<FireResult> submit(String id) {
+        return scheduler.submit(WEB, List.of(event(id))).get(0);
+    }
+
+    @Test
+    void theFirstEventFiresAtOnceAndEventsInsideTheCooldownFoldIntoOneFireAtItsEnd() {
+        CompletableFuture<FireResult> first = submit("e1");
+        assertThat(fires).containsExactly("e1×1");
+        assertThat(first).isCompleted();
+
+        time.advance(Duration.ofSeconds(10));
+        CompletableFuture<FireResult> second = submit("e2");
+        time.advance(Duration.ofSeconds(10));
+        CompletableFuture<FireResult> third = submit("e3");
+        assertThat(fires).hasSize(1);
+        assertThat(second).isNotDone();
+
+        time.advance(Duration.ofSeconds(39));
+        assertThat(fires).hasSize(1);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(fires).containsExactly("e1×1", "e3×2");
+        assertThat(second).isCompleted();
+        assertThat(third).isCompleted();
+        assertThat(second.join()).isSameAs(third.join());
+    }
+
+    @Test
+    void withoutACooldownEveryEventFiresAtOnce() {
+        cooldown = 0;
+        submit("e1");
+        submit("e2");
+        assertThat(fires).containsExactly("e1×1", "e2×1");
+        assertThat(time.scheduled()).isZero();
+    }
+
+    @Test
+    void aFireThatFailedForAPassingReasonIsRetriedWithBackoffAndCarriesWhatArrivedMeanwhile() {
+        List<Boolean> down = new ArrayList<>(List.of(true, true, false));
+        outcome = batch -> down.remove(0) ? FireResult.unavailable("the API is unreachable") : FireResult.of(List.of());
+        CompletableFuture<FireResult> first = submit("e1");
+        assertThat(fires).containsExactly("e1×1");
+        assertThat(first).isNotDone();
+
+        time.advance(Duration.ofMillis(499));
+        CompletableFuture<FireResult> second = submit("e2");
+        assertThat(fires).hasSize(1);
+        time.advance(Duration.ofMillis(1));
+        assertThat(fires).containsExactly("e1×1", "e2×2");
+        time.advance(Duration.ofMillis(999));
+        assertThat(fires).hasSize(2);
+        time.advance(Duration.ofMillis(1));
+        assertThat(fires).containsExactly("e1×1", "e2×2", "e2×2");
+        assertThat(first.join().succeeded()).isTrue();
+        assertThat(second.join()).isSameAs(first.join());
+        assertThat(ended).hasSize(1);
+    }
+
+    @Test
+    void retriesStopWhenThePolicyIsSpentAndTheLastResultEndsTheEvents() {
+        outcome = batch -> FireResult.unavailable("the API is unreachable");
+        CompletableFuture<FireResult> f = submit("e1");
+        time.advance(Duration.ofMinutes(30));
+        assertThat(fires).hasSize(1 + RetryPolicy.DEFAULT.maxRetries());
+        assertThat(f.join().succeeded()).isFalse();
+        assertThat(f.join().summary()).contains("unreachable");
+        assertThat(ended).hasSize(1);
+    }
+
+    @Test
+    void aFireThatFailedForGoodIsNotRetried() {
+        outcome = batch -> FireResult.failed("Deployment shop/web not found");
+        assertThat(submit("e1").join().succeeded()).isFalse();
+        time.advance(Duration.ofMinutes(30));
+        assertThat(fires).containsExactly("e1×1");
+    }
+
+    @Test
+    void refusedEventsEndAtOnceInsteadOfWaitingForTheCooldown() {
+        submit("e1");
+        CompletableFuture<FireResult> waiting = submit("e2");
+        scheduler.refuse(WEB, "spec.suspend is true");
+        assertThat(waiting.join().refused()).isTrue();
+        assertThat(ended).extracting(FireResult::summary).last().asString().contains("spec.suspend is true");
+        time.advance(Duration.ofMinutes(2));
+        assertThat(fires).containsExactly("e1×1");
+    }
+
+    @Test
+    void aForgottenTriggerGivesBackWhatWaitedAndIsNotRetried() {
+        outcome = batch -> FireResult.unavailable("the API is unreachable");
+        submit("e1");
+        CompletableFuture<FireResult> waiting = submit("e2");
+        PendingEvents.Batch left = scheduler.forget(WEB);
+        assertThat(left.size()).isEqualTo(1);
+        assertThat(waiting).isNotDone();
+        time.advance(Duration.ofMinutes(30));
+        assertThat(fires).hasSize(2); // the first attempt and the retry already scheduled; none after
+    }
+
+    @Test
+    void aWindowHasOneWriteAndItsFireCarriesTheRecordedEvent() {
+        submit("e0"); // starts the cooldown
+        FireScheduler.Submitted a = scheduler.submitRecorded(WEB, event("a"));
+        time.advance(Duration.ofSeconds(1));
+        FireScheduler.Submitted b = scheduler.submitRecorded(WEB, event("b"));
+        FireScheduler.Submitted c = scheduler.submitRecorded(WEB, event("c"));
+        assertThat(a.recording().start()).isTrue();
+        assertThat(b.recording().start()).isFalse();
+        assertThat(c.recording().start()).isFalse();
+        assertThat(b.recording().written()).isSameAs(a.recording().written());
+        a.recording().written().complete(null);
+
+        time.advance(Duration.ofMinutes(1));
+        // "a" was recorded: a new leader would fire "a" from the status, so this fire carries "a", not "c".
+        assertThat(fires).containsExactly("e0×1", "a×3");
+        FireScheduler.Submitted next = scheduler.submitRecorded(WEB, event("d"));
+        assertThat(next.recording().start()).as("a new window, a new write").isTrue();
+    }
+
+    @Test
+    void aFailedWriteMakesTheNextEventOfTheWindowWriteAgain() {
+        submit("e0");
+        FireScheduler.Submitted a = scheduler.submitRecorded(WEB, event("a"));
+        a.recording().written().completeExceptionally(new IllegalStateException("the API is unreachable"));
+        FireScheduler.Submitted b = scheduler.submitRecorded(WEB, event("b"));
+        assertThat(b.recording().start()).isTrue();
+        b.recording().written().complete(null);
+        time.advance(Duration.ofMinutes(1));
+        assertThat(fires).containsExactly("e0×1", "b×2");
+    }
+
+    @Test
+    void eventsAnEarlierLeaderKeptFireOnceAsOneCarryingTheNewest() {
+        List<TriggerEvent> kept = List.of(new TriggerEvent(TriggerEvent.WEBHOOK, "older", time.instant().minusSeconds(5)),
+                new TriggerEvent(TriggerEvent.WEBHOOK, "newer", time.instant().minusSeconds(1)));
+        assertThat(scheduler.recover(WEB, kept)).hasSize(2);
+        assertThat(fires).containsExactly("newer×2");
+        assertThat(scheduler.recover(WEB, kept)).as("only once per Trigger in a process").isEmpty();
+        // Later calls of the same Trigger fold into a window of their own, written again.
+        assertThat(scheduler.submitRecorded(WEB, event("x")).recording().start()).isTrue();
+    }
+}
