@@ -3,9 +3,7 @@ package dev.triggers.operator;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.ops.OpsServer;
 import dev.triggers.operator.source.SourceFactory;
-import dev.triggers.operator.source.webhook.WebhookSourceFactory;
 import java.util.List;
-import dev.triggers.operator.source.SourceFactories;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -47,8 +45,7 @@ public final class Main {
         // Probes answer from the start: /readyz says 503 until the informers have synced.
         OpsServer ops = new OpsServer(config.metricsPort(), metrics)
                 .readinessCheck("operator", operator::isReady);
-        factories.stream().filter(WebhookSourceFactory.class::isInstance).map(WebhookSourceFactory.class::cast)
-                .forEach(webhook -> ops.readinessCheck("webhook", () -> webhook.port() > 0));
+        for (SourceFactory factory : factories) factory.readinessChecks().forEach(ops::readinessCheck);
         ops.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,8 +1,7 @@
 package dev.triggers.operator.action;
 
-import dev.triggers.operator.DaemonThreads;
+import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.Trigger;
-import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;

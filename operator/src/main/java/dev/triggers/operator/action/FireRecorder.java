@@ -1,8 +1,8 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
-import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,7 +1,6 @@
 package dev.triggers.operator.action;
 
 import dev.triggers.operator.api.v1alpha1.Trigger;
-import dev.triggers.operator.source.TriggerEvent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;

@@ -1,6 +1,6 @@
 package dev.triggers.operator.action;
 
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.support.KubernetesErrors;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package dev.triggers.operator.action;
 
-import dev.triggers.operator.source.TriggerEvent;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
-import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;

@@ -1,9 +1,9 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.ScaleUpSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
-import dev.triggers.operator.source.TriggerEvent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;

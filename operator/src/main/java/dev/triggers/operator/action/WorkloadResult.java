@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.support.KubernetesErrors;
 /**
  * What a fire did to one workload.
  *

@@ -1,6 +1,7 @@
 package dev.triggers.operator.ops;
 
-import dev.triggers.operator.DaemonThreads;
+import dev.triggers.operator.support.JdkHttpServers;
+import dev.triggers.operator.support.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

@@ -3,7 +3,7 @@ package dev.triggers.operator.reconciler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.triggers.operator.action.FireRecorder;
 import dev.triggers.operator.action.FireResult;
-import dev.triggers.operator.action.KubernetesErrors;
+import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.action.TargetResolver;
 import dev.triggers.operator.api.v1alpha1.TargetRef;
 import dev.triggers.operator.api.v1alpha1.Trigger;

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source;
 
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.config.OperatorConfig;

@@ -32,4 +32,9 @@ public interface SourceFactory extends AutoCloseable {
     /** Releases what the factory shares between Triggers (a scheduler, connections). */
     @Override
     default void close() {}
+
+    /** Checks this source type adds to the operator's readiness (/readyz), by name: e.g. its own server listening. */
+    default java.util.Map<String, java.util.function.BooleanSupplier> readinessChecks() {
+        return java.util.Map.of();
+    }
 }

@@ -1,10 +1,10 @@
 package dev.triggers.operator.source;
 
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.OperatorConfig;
-import dev.triggers.operator.source.manual.ManualFireSource;
 import dev.triggers.operator.tenancy.TargetAccess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source;
 
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 

@@ -3,7 +3,6 @@ package dev.triggers.operator.action;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.triggers.operator.api.v1alpha1.Trigger;
-import dev.triggers.operator.source.TriggerEvent;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.HasMetadata;

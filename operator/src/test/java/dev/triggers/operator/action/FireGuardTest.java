@@ -7,7 +7,6 @@ import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerGrant;
 import dev.triggers.operator.reconciler.FirePermissions;
-import dev.triggers.operator.source.TriggerEvent;
 import dev.triggers.operator.tenancy.Grants;
 import dev.triggers.operator.testing.IdleSourceFactory;
 import dev.triggers.operator.testing.MockCluster;

@@ -2,7 +2,6 @@ package dev.triggers.operator.action;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.triggers.operator.source.TriggerEvent;
 import dev.triggers.operator.testing.VirtualTime;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;

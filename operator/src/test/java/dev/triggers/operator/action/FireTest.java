@@ -13,7 +13,6 @@ import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Clock;
-import dev.triggers.operator.source.TriggerEvent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
-import dev.triggers.operator.source.SourceFactories;
+import dev.triggers.operator.SourceFactories;
 import dev.triggers.operator.testing.MockCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;

@@ -7,7 +7,7 @@ import dev.triggers.operator.action.RedeployAction;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
-import dev.triggers.operator.source.SourceFactories;
+import dev.triggers.operator.SourceFactories;
 import dev.triggers.operator.testing.Manifests;
 import dev.triggers.operator.testing.MockCluster;
 import io.fabric8.kubernetes.client.Config;

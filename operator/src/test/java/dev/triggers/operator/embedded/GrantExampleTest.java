@@ -8,7 +8,7 @@ import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerGrant;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
-import dev.triggers.operator.source.SourceFactories;
+import dev.triggers.operator.SourceFactories;
 import dev.triggers.operator.testing.MockCluster;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.triggers.operator.TriggerOperator;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.OperatorConfig;
-import dev.triggers.operator.source.SourceFactories;
+import dev.triggers.operator.SourceFactories;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.webhook.WebhookSourceFactory;
 import dev.triggers.operator.testing.MockCluster;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
-import dev.triggers.operator.source.SourceFactories;
+import dev.triggers.operator.SourceFactories;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -3,7 +3,7 @@ package dev.triggers.operator.testing;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.SourceContext;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;

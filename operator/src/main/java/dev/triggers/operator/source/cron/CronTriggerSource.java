@@ -6,7 +6,7 @@ import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.source.TriggerSource;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.JetStreamApiException;

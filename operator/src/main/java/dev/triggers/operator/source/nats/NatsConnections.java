@@ -1,6 +1,6 @@
 package dev.triggers.operator.source.nats;
 
-import dev.triggers.operator.DaemonThreads;
+import dev.triggers.operator.support.DaemonThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;

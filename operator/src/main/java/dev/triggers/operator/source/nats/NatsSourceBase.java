@@ -1,6 +1,6 @@
 package dev.triggers.operator.source.nats;
 
-import dev.triggers.operator.action.KubernetesErrors;
+import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.CredentialsSecrets;

@@ -3,7 +3,7 @@ package dev.triggers.operator.source.nats;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.NUID;

@@ -6,7 +6,7 @@ import dev.triggers.operator.config.TenantPolicy;
 import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.source.TriggerSource;
 import java.net.URI;
 import java.time.Duration;

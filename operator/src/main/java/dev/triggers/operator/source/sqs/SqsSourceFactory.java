@@ -1,6 +1,6 @@
 package dev.triggers.operator.source.sqs;
 
-import dev.triggers.operator.DaemonThreads;
+import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.SqsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;

@@ -1,12 +1,12 @@
 package dev.triggers.operator.source.webhook;
 
-import dev.triggers.operator.DaemonThreads;
-import dev.triggers.operator.action.KubernetesErrors;
+import dev.triggers.operator.support.DaemonThreads;
+import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.WebhookSignature;
 import dev.triggers.operator.api.v1alpha1.WebhookSource;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;

@@ -2,7 +2,7 @@ package dev.triggers.operator.source.webhook;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.triggers.operator.action.KubernetesErrors;
+import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.WebhookSignature;
 import dev.triggers.operator.source.CredentialsSecrets;
 import io.fabric8.kubernetes.api.model.Secret;

@@ -1,6 +1,6 @@
 package dev.triggers.operator.source.webhook;
 
-import dev.triggers.operator.DaemonThreads;
+import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.OperatorConfig;
@@ -141,6 +141,11 @@ public final class WebhookSourceFactory implements SourceFactory {
     }
 
     /** The bound port of the webhook server. */
+    @Override
+    public Map<String, java.util.function.BooleanSupplier> readinessChecks() {
+        return Map.of("webhook", () -> port() > 0);
+    }
+
     public int port() {
         return server.port();
     }

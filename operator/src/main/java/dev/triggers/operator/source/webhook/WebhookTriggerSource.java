@@ -2,13 +2,13 @@ package dev.triggers.operator.source.webhook;
 
 import dev.triggers.operator.action.FireExecutor;
 import dev.triggers.operator.action.FireResult;
-import dev.triggers.operator.action.KubernetesErrors;
+import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.api.v1alpha1.WebhookSignature;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.source.TriggerSource;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;

@@ -7,7 +7,7 @@ import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.SourceContext;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.source.TriggerSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;

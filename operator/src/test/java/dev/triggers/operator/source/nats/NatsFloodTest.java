@@ -11,7 +11,7 @@ import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.config.TenantPolicy;
 import dev.triggers.operator.source.SourceContext;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.NatsServer;
 import dev.triggers.operator.testing.Triggers;

@@ -7,7 +7,7 @@ import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.source.SourceContext;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.source.TriggerSource;
 import dev.triggers.operator.testing.MockCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,4 +1,4 @@
-package dev.triggers.operator.action;
+package dev.triggers.operator.support;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
@@ -35,7 +35,7 @@ public final class KubernetesErrors {
         return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : rootMessage(e);
     }
 
-    static String rootMessage(Throwable e) {
+    public static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();

@@ -1,4 +1,4 @@
-package dev.triggers.operator.source;
+package dev.triggers.operator.action;
 
 import java.time.Instant;
 

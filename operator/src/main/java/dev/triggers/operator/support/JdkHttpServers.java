@@ -1,4 +1,4 @@
-package dev.triggers.operator.ops;
+package dev.triggers.operator.support;
 
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;

@@ -1,9 +1,9 @@
-package dev.triggers.operator.source.manual;
+package dev.triggers.operator.source;
 
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
-import dev.triggers.operator.source.TriggerEvent;
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.source.TriggerSource;
 import java.time.Instant;
 import java.util.Map;

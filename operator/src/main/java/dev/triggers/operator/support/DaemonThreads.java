@@ -1,4 +1,4 @@
-package dev.triggers.operator;
+package dev.triggers.operator.support;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;

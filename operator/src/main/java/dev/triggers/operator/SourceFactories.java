@@ -1,6 +1,7 @@
-package dev.triggers.operator.source;
+package dev.triggers.operator;
 
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.cron.CronSourceFactory;
 import dev.triggers.operator.source.nats.NatsSourceFactory;
 import dev.triggers.operator.source.sqs.SqsSettings;
