@@ -1,14 +1,13 @@
 package dev.triggers.operator.config;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
- * Operator settings, read from environment variables (the Helm chart sets them).
+ * Operator settings, read from environment variables (the Helm chart sets them) through {@link Settings},
+ * which declares each one: variable, chart value, default, meaning and accepted values.
  *
  * @param watchNamespaces namespaces whose Triggers are watched; empty means all
  * @param allowCrossNamespaceTargets whether TriggerGrants are honoured (default); false refuses every
@@ -41,26 +40,25 @@ public record OperatorConfig(
 
     public static final String LEASE_NAME = "trigger-operator-leader";
 
+    /** The defaults of every setting ({@link Settings}). */
     public static OperatorConfig defaults() {
         return fromEnv(Map.of());
     }
 
+    /** Reads the settings from this environment; throws BadSettingsException for a value a setting does not accept. */
     public static OperatorConfig fromEnv(Map<String, String> env) {
-        Function<String, String> get = key -> {
-            String v = env.get(key);
-            return v == null || v.isBlank() ? null : v.trim();
-        };
+        Function<String, String> get = env::get;
         return new OperatorConfig(
-                namespaces(get.apply("WATCH_NAMESPACES")),
-                Boolean.parseBoolean(orDefault(get.apply("ALLOW_CROSS_NAMESPACE_TARGETS"), "true")),
-                Integer.parseInt(orDefault(get.apply("WEBHOOK_PORT"), "8080")),
-                Integer.parseInt(orDefault(get.apply("METRICS_PORT"), "8081")),
-                orDefault(get.apply("WEBHOOK_BASE_URL"), "http://localhost:8080"),
-                Integer.parseInt(orDefault(get.apply("WEBHOOK_RATE_LIMIT_PER_MINUTE"), "60")),
-                Boolean.parseBoolean(orDefault(get.apply("LEADER_ELECTION"), "false")),
-                get.apply("LEASE_NAMESPACE"),
-                Duration.ofSeconds(Long.parseLong(orDefault(get.apply("RECHECK_SECONDS"), "10"))),
-                Integer.parseInt(orDefault(get.apply("FIRE_THREADS"), "8")),
+                Set.copyOf(Settings.WATCH_NAMESPACES.read(get)),
+                Settings.ALLOW_CROSS_NAMESPACE_TARGETS.read(get),
+                Settings.WEBHOOK_PORT.read(get),
+                Settings.METRICS_PORT.read(get),
+                Settings.WEBHOOK_BASE_URL.read(get).toString(),
+                Settings.WEBHOOK_RATE_LIMIT_PER_MINUTE.read(get),
+                Settings.LEADER_ELECTION.read(get),
+                Settings.LEASE_NAMESPACE.read(get),
+                Settings.RECHECK_SECONDS.read(get),
+                Settings.FIRE_THREADS.read(get),
                 true,
                 TenantPolicy.fromEnv(get));
     }
@@ -112,14 +110,5 @@ public record OperatorConfig(
 
     public boolean watchesAllNamespaces() {
         return watchNamespaces.isEmpty();
-    }
-
-    private static Set<String> namespaces(String csv) {
-        if (csv == null) return Set.of();
-        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
-    }
-
-    private static String orDefault(String value, String fallback) {
-        return value == null ? fallback : value;
     }
 }

@@ -1,11 +1,13 @@
 package dev.triggers.operator.source.webhook;
 
+import dev.triggers.operator.config.Settings;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Webhook settings beyond the operator's (port, base URL, default rate limit live in OperatorConfig),
- * read from environment variables.
+ * read from environment variables through {@link Settings}, which declares each one.
  *
  * @param bindAddress address the webhook server listens on (WEBHOOK_BIND_ADDRESS, default all interfaces)
  * @param rotationGrace how long the previous token keeps working after a rotation (WEBHOOK_ROTATION_GRACE_SECONDS, 1 h)
@@ -57,30 +59,27 @@ public record WebhookSettings(
         return fromEnv(Map.of());
     }
 
+    /** Reads the settings from this environment ({@link Settings}); the others are fixed. */
     public static WebhookSettings fromEnv(Map<String, String> env) {
+        Function<String, String> get = env::get;
         return new WebhookSettings(
-                env.getOrDefault("WEBHOOK_BIND_ADDRESS", "0.0.0.0"),
-                Duration.ofSeconds(Long.parseLong(env.getOrDefault("WEBHOOK_ROTATION_GRACE_SECONDS", "3600"))),
+                Settings.WEBHOOK_BIND_ADDRESS.read(get),
+                Settings.WEBHOOK_ROTATION_GRACE_SECONDS.read(get),
                 ONE_MIB,
                 Duration.ofHours(24),
                 20_000,
-                Integer.parseInt(env.getOrDefault("WEBHOOK_THREADS", "16")),
-                Integer.parseInt(env.getOrDefault("WEBHOOK_FIRE_ATTEMPTS", "8")),
+                Settings.WEBHOOK_THREADS.read(get),
+                Settings.WEBHOOK_FIRE_ATTEMPTS.read(get),
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(2),
-                Integer.parseInt(env.getOrDefault("WEBHOOK_FAILED_CALLS_PER_MINUTE", "120")),
-                Duration.ofSeconds(Math.max(1, Long.parseLong(env.getOrDefault("WEBHOOK_SECRET_RECHECK_SECONDS", "60")))),
-                seconds(env, "WEBHOOK_HEADER_TIMEOUT_SECONDS", 5),
-                seconds(env, "WEBHOOK_BODY_TIMEOUT_SECONDS", 10),
-                seconds(env, "WEBHOOK_IDLE_TIMEOUT_SECONDS", 30),
+                Settings.WEBHOOK_FAILED_CALLS_PER_MINUTE.read(get),
+                Settings.WEBHOOK_SECRET_RECHECK_SECONDS.read(get),
+                Settings.WEBHOOK_HEADER_TIMEOUT_SECONDS.read(get),
+                Settings.WEBHOOK_BODY_TIMEOUT_SECONDS.read(get),
+                Settings.WEBHOOK_IDLE_TIMEOUT_SECONDS.read(get),
                 16 * 1024,
-                Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS", "1024"))),
-                Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_IO_THREADS",
-                        String.valueOf(Runtime.getRuntime().availableProcessors())))));
-    }
-
-    private static Duration seconds(Map<String, String> env, String name, long dflt) {
-        return Duration.ofSeconds(Math.max(1, Long.parseLong(env.getOrDefault(name, String.valueOf(dflt)))));
+                Settings.WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS.read(get),
+                Settings.WEBHOOK_IO_THREADS.read(get));
     }
 
     public WebhookSettings withBindAddress(String address) {

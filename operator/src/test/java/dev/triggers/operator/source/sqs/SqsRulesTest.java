@@ -166,7 +166,7 @@ class SqsRulesTest {
         assertThat(SqsSettings.fromEnv(Map.of()).stsEndpoint()).isNull();
         assertThat(SqsSettings.fromEnv(Map.of("AWS_STS_ENDPOINT", "https://sts.eu-west-1.amazonaws.com")).stsEndpoint())
                 .hasToString("https://sts.eu-west-1.amazonaws.com");
-        assertThatThrownBy(() -> SqsSettings.fromEnv(Map.of("AWS_STS_ENDPOINT", "sts"))).hasMessageContaining("AWS_STS_ENDPOINT 'sts' is not a URL");
+        assertThatThrownBy(() -> SqsSettings.fromEnv(Map.of("AWS_STS_ENDPOINT", "sts"))).hasMessage("AWS_STS_ENDPOINT=sts: expected an http or https URL such as https://sts.eu-west-1.amazonaws.com");
     }
 
     static SourceHealth classify(Throwable e) {
