@@ -3,6 +3,7 @@ package dev.triggers.operator.config;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -63,49 +64,50 @@ public record OperatorConfig(
                 TenantPolicy.fromEnv(get));
     }
 
-    public OperatorConfig withWatchNamespaces(Set<String> namespaces) {
-        return new OperatorConfig(namespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
+    /**
+     * A copy with some components changed, e.g. {@code config.with(c -> c.leaderElection = true)}: what tests
+     * and the embedded mode use to set what the environment does not (free ports, sub-second rechecks).
+     */
+    public OperatorConfig with(Consumer<Builder> changes) {
+        Builder b = new Builder(this);
+        changes.accept(b);
+        return b.build();
     }
 
-    public OperatorConfig withAllowCrossNamespaceTargets(boolean allow) {
-        return new OperatorConfig(watchNamespaces, allow, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
+    /** The components of an {@link OperatorConfig}, to change with {@link #with}. */
+    public static final class Builder {
+        public Set<String> watchNamespaces;
+        public boolean allowCrossNamespaceTargets;
+        public int webhookPort;
+        public int metricsPort;
+        public String webhookBaseUrl;
+        public int webhookRateLimitPerMinute;
+        public boolean leaderElection;
+        public String leaseNamespace;
+        public Duration recheckInterval;
+        public int fireThreads;
+        public boolean exitOnLostLeadership;
+        public TenantPolicy tenancy;
 
-    public OperatorConfig withPorts(int webhook, int metrics) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhook, metrics, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
+        private Builder(OperatorConfig c) {
+            watchNamespaces = c.watchNamespaces;
+            allowCrossNamespaceTargets = c.allowCrossNamespaceTargets;
+            webhookPort = c.webhookPort;
+            metricsPort = c.metricsPort;
+            webhookBaseUrl = c.webhookBaseUrl;
+            webhookRateLimitPerMinute = c.webhookRateLimitPerMinute;
+            leaderElection = c.leaderElection;
+            leaseNamespace = c.leaseNamespace;
+            recheckInterval = c.recheckInterval;
+            fireThreads = c.fireThreads;
+            exitOnLostLeadership = c.exitOnLostLeadership;
+            tenancy = c.tenancy;
+        }
 
-    public OperatorConfig withWebhookBaseUrl(String baseUrl) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, baseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
-
-    public OperatorConfig withWebhookRateLimitPerMinute(int limit) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                limit, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
-
-    public OperatorConfig withLeaderElection(boolean enabled, String leaseNamespace) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, enabled, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
-
-    public OperatorConfig withRecheckInterval(Duration interval) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, interval, fireThreads, exitOnLostLeadership, tenancy);
-    }
-
-    public OperatorConfig withExitOnLostLeadership(boolean exit) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exit, tenancy);
-    }
-
-    public OperatorConfig withTenancy(TenantPolicy policy) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, policy);
+        private OperatorConfig build() {
+            return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
+                    webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
+        }
     }
 
     public boolean watchesAllNamespaces() {

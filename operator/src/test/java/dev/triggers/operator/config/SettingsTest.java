@@ -202,6 +202,27 @@ class SettingsTest {
         assertThat(webhook.maxConnectionsPerAddress()).isEqualTo(64);
     }
 
+    /** with(...) copies every component and changes only those it is told to. */
+    @Test
+    void withCopiesEveryComponentAndChangesOnlyThoseNamed() {
+        OperatorConfig config = OperatorConfig.fromEnv(Map.of("WATCH_NAMESPACES", "shop", "LEADER_ELECTION", "true", "LEASE_NAMESPACE", "ops",
+                "SERVICE_CIDRS", "172.20.0.0/16"));
+        assertThat(config.with(c -> {})).isEqualTo(config);
+        OperatorConfig changed = config.with(c -> {
+            c.recheckInterval = Duration.ofMillis(500);
+            c.exitOnLostLeadership = false;
+        });
+        assertThat(changed).isEqualTo(new OperatorConfig(config.watchNamespaces(), true, 8080, 8081, "http://localhost:8080", 60, true, "ops",
+                Duration.ofMillis(500), 8, false, config.tenancy()));
+        WebhookSettings webhook = WebhookSettings.defaults();
+        assertThat(webhook.with(s -> {})).isEqualTo(webhook);
+        assertThat(webhook.with(s -> s.bindAddress = "127.0.0.1").bindAddress()).isEqualTo("127.0.0.1");
+        SqsSettings sqs = SqsSettings.fromEnv(Map.of("AWS_STS_ENDPOINT", "https://sts.example.com"));
+        assertThat(sqs.with(s -> {})).isEqualTo(sqs);
+        assertThat(sqs.with(s -> s.pollThreads = 2)).isEqualTo(new SqsSettings(2, 4, 100, Duration.ofSeconds(1), Duration.ofSeconds(60),
+                Duration.ofSeconds(1), URI.create("https://sts.example.com")));
+    }
+
     /** The catalogue is complete and each entry is named after its variable: nothing declared outside ALL. */
     @Test
     void everySettingConstantIsInTheCatalogueUnderItsOwnName() throws IllegalAccessException {

@@ -46,9 +46,15 @@ public final class EmbeddedMain {
         Path kubeconfig = writeKubeconfig(cluster, kubeconfigPath());
         Runtime.getRuntime().addShutdownHook(new Thread(backends::close, "embedded-backends"));
         // A developer's machine: the local ElasticMQ and NATS of the examples are on loopback.
-        OperatorConfig config = fromEnv.withWatchNamespaces(java.util.Set.of()).withPorts(webhookPort, metricsPort)
-                .withWebhookBaseUrl("http://localhost:" + webhookPort)
-                .withTenancy(dev.triggers.operator.config.TenantPolicy.open());
+        int webhook = webhookPort;
+        int metrics = metricsPort;
+        OperatorConfig config = fromEnv.with(c -> {
+            c.watchNamespaces = java.util.Set.of();
+            c.webhookPort = webhook;
+            c.metricsPort = metrics;
+            c.webhookBaseUrl = "http://localhost:" + webhook;
+            c.tenancy = dev.triggers.operator.config.TenantPolicy.open();
+        });
         System.out.printf("""
 
                 trigger-operator is running against an embedded Kubernetes API at %s

@@ -4,6 +4,7 @@ import dev.triggers.operator.config.Settings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -42,16 +43,36 @@ public record SqsSettings(int pollThreads, int ackThreads, int maxInFlightPerTri
                 Settings.AWS_STS_ENDPOINT.read(get));
     }
 
-    public SqsSettings withPollThreads(int threads) {
-        return new SqsSettings(threads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff, emptyReceiveInterval, stsEndpoint);
+    /** A copy with some components changed, e.g. {@code settings.with(s -> s.pollThreads = 8)}. */
+    public SqsSettings with(Consumer<Builder> changes) {
+        Builder b = new Builder(this);
+        changes.accept(b);
+        return b.build();
     }
 
-    public SqsSettings withBackoff(Duration initial, Duration max) {
-        return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initial, max, emptyReceiveInterval, stsEndpoint);
-    }
+    /** The components of an {@link SqsSettings}, to change with {@link #with}. */
+    public static final class Builder {
+        public int pollThreads;
+        public int ackThreads;
+        public int maxInFlightPerTrigger;
+        public Duration initialBackoff;
+        public Duration maxBackoff;
+        public Duration emptyReceiveInterval;
+        public URI stsEndpoint;
 
-    public SqsSettings withStsEndpoint(URI endpoint) {
-        return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff, emptyReceiveInterval, endpoint);
+        private Builder(SqsSettings s) {
+            pollThreads = s.pollThreads;
+            ackThreads = s.ackThreads;
+            maxInFlightPerTrigger = s.maxInFlightPerTrigger;
+            initialBackoff = s.initialBackoff;
+            maxBackoff = s.maxBackoff;
+            emptyReceiveInterval = s.emptyReceiveInterval;
+            stsEndpoint = s.stsEndpoint;
+        }
+
+        private SqsSettings build() {
+            return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff, emptyReceiveInterval, stsEndpoint);
+        }
     }
 
     /** How long to wait before the next receive, after one that started at {@code started} came back empty at {@code now}. */

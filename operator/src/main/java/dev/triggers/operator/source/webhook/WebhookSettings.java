@@ -3,6 +3,7 @@ package dev.triggers.operator.source.webhook;
 import dev.triggers.operator.config.Settings;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -82,47 +83,58 @@ public record WebhookSettings(
                 Settings.WEBHOOK_IO_THREADS.read(get));
     }
 
-    public WebhookSettings withBindAddress(String address) {
-        return new WebhookSettings(address, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
+    /** A copy with some components changed, e.g. {@code settings.with(s -> s.bindAddress = "127.0.0.1")}. */
+    public WebhookSettings with(Consumer<Builder> changes) {
+        Builder b = new Builder(this);
+        changes.accept(b);
+        return b.build();
     }
 
-    public WebhookSettings withRotationGrace(Duration grace) {
-        return new WebhookSettings(bindAddress, grace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
+    /** The components of a {@link WebhookSettings}, to change with {@link #with}. */
+    public static final class Builder {
+        public String bindAddress;
+        public Duration rotationGrace;
+        public int maxBodyBytes;
+        public Duration idempotencyTtl;
+        public int idempotencyMaxKeys;
+        public int threads;
+        public int fireAttempts;
+        public Duration firstRetryDelay;
+        public Duration maxRetryDelay;
+        public int failedCallsPerMinute;
+        public Duration recheckInterval;
+        public Duration headerTimeout;
+        public Duration bodyTimeout;
+        public Duration idleTimeout;
+        public int maxHeaderBytes;
+        public int maxConnectionsPerAddress;
+        public int ioThreads;
 
-    public WebhookSettings withFireRetries(int attempts, Duration first, Duration max) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                attempts, first, max, failedCallsPerMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
+        private Builder(WebhookSettings s) {
+            bindAddress = s.bindAddress;
+            rotationGrace = s.rotationGrace;
+            maxBodyBytes = s.maxBodyBytes;
+            idempotencyTtl = s.idempotencyTtl;
+            idempotencyMaxKeys = s.idempotencyMaxKeys;
+            threads = s.threads;
+            fireAttempts = s.fireAttempts;
+            firstRetryDelay = s.firstRetryDelay;
+            maxRetryDelay = s.maxRetryDelay;
+            failedCallsPerMinute = s.failedCallsPerMinute;
+            recheckInterval = s.recheckInterval;
+            headerTimeout = s.headerTimeout;
+            bodyTimeout = s.bodyTimeout;
+            idleTimeout = s.idleTimeout;
+            maxHeaderBytes = s.maxHeaderBytes;
+            maxConnectionsPerAddress = s.maxConnectionsPerAddress;
+            ioThreads = s.ioThreads;
+        }
 
-    public WebhookSettings withIdempotencyMaxKeys(int maxKeys) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, maxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
-
-    public WebhookSettings withFailedCallsPerMinute(int perMinute) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, perMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
-
-    public WebhookSettings withRecheckInterval(Duration interval) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, interval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
-
-    /** The server's timeouts (header, body, idle) and the cap of connections per client address. */
-    public WebhookSettings withConnectionLimits(Duration header, Duration body, Duration idle, int perAddress) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
-                header, body, idle, maxHeaderBytes, perAddress, ioThreads);
+        private WebhookSettings build() {
+            return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
+                    fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
+                    headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
+        }
     }
 
     /** The delay before attempt number {@code attempt} (2 is the first retry). */
