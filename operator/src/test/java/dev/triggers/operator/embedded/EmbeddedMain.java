@@ -29,7 +29,8 @@ public final class EmbeddedMain {
 
     public static void main(String[] args) throws Exception {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-        OperatorConfig fromEnv = OperatorConfig.fromEnv(System.getenv());
+        // A bad setting (WEBHOOK_PORT=abc) stops it as it stops the operator: one line, exit 2.
+        OperatorConfig fromEnv = Main.configOrExit(System.getenv());
         int apiPort = Integer.getInteger("embedded.apiPort", 6443);
         int webhookPort = Integer.getInteger("embedded.webhookPort", fromEnv.webhookPort());
         int metricsPort = Integer.getInteger("embedded.metricsPort", fromEnv.metricsPort());
