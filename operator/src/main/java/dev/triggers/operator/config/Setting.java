@@ -1,6 +1,7 @@
 package dev.triggers.operator.config;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -66,8 +67,8 @@ public record Setting<T>(String env, String chartValue, String defaultText, Supp
         }
 
         /** A whole number of seconds from min to max. */
-        public static Kind<java.time.Duration> seconds(int min, int max) {
-            return new Kind<>(range("a whole number of seconds", min, max), text -> java.time.Duration.ofSeconds(number(text, min, max)), null);
+        public static Kind<Duration> seconds(int min, int max) {
+            return new Kind<>(range("a whole number of seconds", min, max), text -> Duration.ofSeconds(number(text, min, max)), null);
         }
 
         private static String range(String what, int min, int max) {
