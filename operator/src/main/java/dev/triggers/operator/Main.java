@@ -1,9 +1,12 @@
 package dev.triggers.operator;
 
+import dev.triggers.operator.config.BadSettingsException;
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.config.Settings;
 import dev.triggers.operator.ops.OpsServer;
 import dev.triggers.operator.source.SourceFactory;
 import java.util.List;
+import java.util.Map;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -26,9 +29,26 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws InterruptedException {
-        OperatorConfig config = OperatorConfig.fromEnv(System.getenv());
+        OperatorConfig config = configOrExit(System.getenv());
         KubernetesClient client = new KubernetesClientBuilder().build();
         run(client, config);
+    }
+
+    /**
+     * The settings of this environment. Before anything starts, every setting ({@link Settings}) is read: any bad
+     * value stops the process with one line naming each bad variable, its value and what it accepts (on stderr,
+     * and logged), and exit status 2, as a busy port does in the embedded mode; not a stack trace.
+     */
+    public static OperatorConfig configOrExit(Map<String, String> env) {
+        try {
+            Settings.check(env);
+            return OperatorConfig.fromEnv(env);
+        } catch (BadSettingsException e) {
+            log.error("bad settings, not starting: {}", e.getMessage());
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            throw e;
+        }
     }
 
     /** Runs the operator until the JVM is asked to stop (SIGTERM): then shuts down gracefully. */
@@ -66,8 +86,8 @@ public final class Main {
      * leads, plus a random suffix (as client-go does) so a restarted container is a new candidate.
      */
     private static String identity() {
-        String pod = System.getenv("POD_NAME");
-        if (pod == null || pod.isBlank()) pod = System.getenv("HOSTNAME");
+        String pod = Settings.POD_NAME.read(System::getenv);
+        if (pod == null) pod = System.getenv("HOSTNAME");
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         return (pod == null || pod.isBlank() ? "trigger-operator" : pod) + "_" + suffix;
     }

@@ -1,14 +1,14 @@
 package dev.triggers.operator.config;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
- * Operator settings, read from environment variables (the Helm chart sets them).
+ * Operator settings, read from environment variables (the Helm chart sets them) through {@link Settings},
+ * which declares each one: variable, chart value, default, meaning and accepted values.
  *
  * @param watchNamespaces namespaces whose Triggers are watched; empty means all
  * @param allowCrossNamespaceTargets whether TriggerGrants are honoured (default); false refuses every
@@ -41,85 +41,76 @@ public record OperatorConfig(
 
     public static final String LEASE_NAME = "trigger-operator-leader";
 
+    /** The defaults of every setting ({@link Settings}). */
     public static OperatorConfig defaults() {
         return fromEnv(Map.of());
     }
 
+    /** Reads the settings from this environment; throws BadSettingsException for a value a setting does not accept. */
     public static OperatorConfig fromEnv(Map<String, String> env) {
-        Function<String, String> get = key -> {
-            String v = env.get(key);
-            return v == null || v.isBlank() ? null : v.trim();
-        };
+        Function<String, String> get = env::get;
         return new OperatorConfig(
-                namespaces(get.apply("WATCH_NAMESPACES")),
-                Boolean.parseBoolean(orDefault(get.apply("ALLOW_CROSS_NAMESPACE_TARGETS"), "true")),
-                Integer.parseInt(orDefault(get.apply("WEBHOOK_PORT"), "8080")),
-                Integer.parseInt(orDefault(get.apply("METRICS_PORT"), "8081")),
-                orDefault(get.apply("WEBHOOK_BASE_URL"), "http://localhost:8080"),
-                Integer.parseInt(orDefault(get.apply("WEBHOOK_RATE_LIMIT_PER_MINUTE"), "60")),
-                Boolean.parseBoolean(orDefault(get.apply("LEADER_ELECTION"), "false")),
-                get.apply("LEASE_NAMESPACE"),
-                Duration.ofSeconds(Long.parseLong(orDefault(get.apply("RECHECK_SECONDS"), "10"))),
-                Integer.parseInt(orDefault(get.apply("FIRE_THREADS"), "8")),
+                Set.copyOf(Settings.WATCH_NAMESPACES.read(get)),
+                Settings.ALLOW_CROSS_NAMESPACE_TARGETS.read(get),
+                Settings.WEBHOOK_PORT.read(get),
+                Settings.METRICS_PORT.read(get),
+                Settings.WEBHOOK_BASE_URL.read(get).toString(),
+                Settings.WEBHOOK_RATE_LIMIT_PER_MINUTE.read(get),
+                Settings.LEADER_ELECTION.read(get),
+                Settings.LEASE_NAMESPACE.read(get),
+                Settings.RECHECK_SECONDS.read(get),
+                Settings.FIRE_THREADS.read(get),
                 true,
                 TenantPolicy.fromEnv(get));
     }
 
-    public OperatorConfig withWatchNamespaces(Set<String> namespaces) {
-        return new OperatorConfig(namespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
+    /**
+     * A copy with some components changed, e.g. {@code config.with(c -> c.leaderElection = true)}: what tests
+     * and the embedded mode use to set what the environment does not (free ports, sub-second rechecks).
+     */
+    public OperatorConfig with(Consumer<Builder> changes) {
+        Builder b = new Builder(this);
+        changes.accept(b);
+        return b.build();
     }
 
-    public OperatorConfig withAllowCrossNamespaceTargets(boolean allow) {
-        return new OperatorConfig(watchNamespaces, allow, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
+    /** The components of an {@link OperatorConfig}, to change with {@link #with}. */
+    public static final class Builder {
+        public Set<String> watchNamespaces;
+        public boolean allowCrossNamespaceTargets;
+        public int webhookPort;
+        public int metricsPort;
+        public String webhookBaseUrl;
+        public int webhookRateLimitPerMinute;
+        public boolean leaderElection;
+        public String leaseNamespace;
+        public Duration recheckInterval;
+        public int fireThreads;
+        public boolean exitOnLostLeadership;
+        public TenantPolicy tenancy;
 
-    public OperatorConfig withPorts(int webhook, int metrics) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhook, metrics, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
+        private Builder(OperatorConfig c) {
+            watchNamespaces = c.watchNamespaces;
+            allowCrossNamespaceTargets = c.allowCrossNamespaceTargets;
+            webhookPort = c.webhookPort;
+            metricsPort = c.metricsPort;
+            webhookBaseUrl = c.webhookBaseUrl;
+            webhookRateLimitPerMinute = c.webhookRateLimitPerMinute;
+            leaderElection = c.leaderElection;
+            leaseNamespace = c.leaseNamespace;
+            recheckInterval = c.recheckInterval;
+            fireThreads = c.fireThreads;
+            exitOnLostLeadership = c.exitOnLostLeadership;
+            tenancy = c.tenancy;
+        }
 
-    public OperatorConfig withWebhookBaseUrl(String baseUrl) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, baseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
-
-    public OperatorConfig withWebhookRateLimitPerMinute(int limit) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                limit, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
-
-    public OperatorConfig withLeaderElection(boolean enabled, String leaseNamespace) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, enabled, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
-    }
-
-    public OperatorConfig withRecheckInterval(Duration interval) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, interval, fireThreads, exitOnLostLeadership, tenancy);
-    }
-
-    public OperatorConfig withExitOnLostLeadership(boolean exit) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exit, tenancy);
-    }
-
-    public OperatorConfig withTenancy(TenantPolicy policy) {
-        return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, policy);
+        private OperatorConfig build() {
+            return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
+                    webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
+        }
     }
 
     public boolean watchesAllNamespaces() {
         return watchNamespaces.isEmpty();
-    }
-
-    private static Set<String> namespaces(String csv) {
-        if (csv == null) return Set.of();
-        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
-    }
-
-    private static String orDefault(String value, String fallback) {
-        return value == null ? fallback : value;
     }
 }

@@ -2,14 +2,11 @@ package dev.triggers.operator.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * What the cluster admin lets tenants reach beyond what their own namespace provides: the operator's
@@ -28,12 +25,9 @@ import java.util.stream.Collectors;
 public record TenantPolicy(Set<String> awsIdentityNamespaces, List<String> sqsEndpointHosts,
                            List<String> allowedNetworks, List<Cidr> serviceNetworks) {
 
-    public static final String ENV_AWS_IDENTITY_NAMESPACES = "AWS_IDENTITY_NAMESPACES";
-    public static final String ENV_SQS_ALLOWED_ENDPOINTS = "SQS_ALLOWED_ENDPOINTS";
-    public static final String ENV_ALLOWED_NETWORKS = "ALLOWED_PRIVATE_NETWORKS";
-    public static final String ENV_SERVICE_CIDRS = "SERVICE_CIDRS";
-    /** kubeadm's default Service range, used when the admin does not name the cluster's own. */
-    public static final String DEFAULT_SERVICE_CIDRS = "10.96.0.0/12";
+    public static final String ENV_AWS_IDENTITY_NAMESPACES = Settings.AWS_IDENTITY_NAMESPACES.env();
+    public static final String ENV_SQS_ALLOWED_ENDPOINTS = Settings.SQS_ALLOWED_ENDPOINTS.env();
+    public static final String ENV_ALLOWED_NETWORKS = Settings.ALLOWED_PRIVATE_NETWORKS.env();
     /**
      * AWS's SQS endpoints: regional (commercial, GovCloud, China), FIPS, dual-stack, the legacy queue
      * hosts and interface VPC endpoints. Not any *.amazonaws.com host: EC2 public names
@@ -57,12 +51,16 @@ public record TenantPolicy(Set<String> awsIdentityNamespaces, List<String> sqsEn
         return new TenantPolicy(Set.of("*"), List.of("*"), List.of("0.0.0.0/0", "::/0"), List.of());
     }
 
+    /**
+     * Reads the policy from the environment ({@link Settings}: AWS_IDENTITY_NAMESPACES, SQS_ALLOWED_ENDPOINTS,
+     * ALLOWED_PRIVATE_NETWORKS, SERVICE_CIDRS, whose default is kubeadm's Service range 10.96.0.0/12).
+     */
     public static TenantPolicy fromEnv(Function<String, String> get) {
         return new TenantPolicy(
-                Set.copyOf(csv(get.apply(ENV_AWS_IDENTITY_NAMESPACES))),
-                csv(get.apply(ENV_SQS_ALLOWED_ENDPOINTS)),
-                csv(get.apply(ENV_ALLOWED_NETWORKS)),
-                cidrs(ENV_SERVICE_CIDRS, Optional.ofNullable(get.apply(ENV_SERVICE_CIDRS)).orElse(DEFAULT_SERVICE_CIDRS)));
+                Set.copyOf(Settings.AWS_IDENTITY_NAMESPACES.read(get)),
+                Settings.SQS_ALLOWED_ENDPOINTS.read(get),
+                Settings.ALLOWED_PRIVATE_NETWORKS.read(get),
+                Settings.SERVICE_CIDRS.read(get));
     }
 
     /** Whether a Trigger of this namespace may use the operator's own AWS identity. */
@@ -121,21 +119,6 @@ public record TenantPolicy(Set<String> awsIdentityNamespaces, List<String> sqsEn
         if (p.equals("*")) return true;
         if (p.startsWith("*.")) return host.endsWith(p.substring(1));
         return p.equals(host);
-    }
-
-    private static List<String> csv(String value) {
-        if (value == null || value.isBlank()) return List.of();
-        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
-    private static List<Cidr> cidrs(String variable, String value) {
-        return csv(value).stream().map(c -> {
-            try {
-                return Cidr.parse(c);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(variable + ": '" + c + "' is not a CIDR such as 10.96.0.0/12");
-            }
-        }).collect(Collectors.toUnmodifiableList());
     }
 
     /** An IPv4 or IPv6 network: address and prefix length. */

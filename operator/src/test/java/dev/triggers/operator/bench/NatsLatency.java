@@ -133,7 +133,7 @@ public final class NatsLatency {
         try (MockCluster cluster = MockCluster.start()) {
             cluster.namespace(ns);
             Snapshot before = Snapshot.take();
-            OperatorConfig config = MockCluster.testConfig().withRecheckInterval(Duration.ofSeconds(10));
+            OperatorConfig config = MockCluster.testConfig().with(c -> c.recheckInterval = Duration.ofSeconds(10));
             SimpleMeterRegistry metrics = new SimpleMeterRegistry();
             cluster.startOperator(config, Clock.systemUTC(), metrics, List.of(new NatsSourceFactory()));
             for (int i = 0; i < n; i++) {

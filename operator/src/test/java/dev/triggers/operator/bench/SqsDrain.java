@@ -75,7 +75,7 @@ public final class SqsDrain {
         ConcurrentLinkedQueue<Long> toReceive = new ConcurrentLinkedQueue<>();
         Map<String, Long> receivedAt = new ConcurrentHashMap<>();
         AtomicLong fires = new AtomicLong();
-        SqsSourceFactory factory = new SqsSourceFactory(SqsSettings.defaults().withPollThreads(pollThreads), new SimpleMeterRegistry());
+        SqsSourceFactory factory = new SqsSourceFactory(SqsSettings.defaults().with(s -> s.pollThreads = pollThreads), new SimpleMeterRegistry());
         factory.setListener(new SqsSourceFactory.DeliveryListener() {
             @Override
             public void received(ResourceID trigger, List<String> ids) {
@@ -96,7 +96,7 @@ public final class SqsDrain {
                 }
             }
         });
-        TriggerOperator operator = cluster.startOperator(MockCluster.testConfig().withRecheckInterval(Duration.ofSeconds(10)),
+        TriggerOperator operator = cluster.startOperator(MockCluster.testConfig().with(c -> c.recheckInterval = Duration.ofSeconds(10)),
                 Clock.systemUTC(), List.of(factory));
 
         Footprint before = Footprint.measure();

@@ -57,11 +57,13 @@ public final class WebhookThroughput {
             cluster.deployment("bench", "web");
             SimpleMeterRegistry metrics = new SimpleMeterRegistry();
             // The operator-wide default is the admin's (uncapped); a spec's rateLimitPerMinute is capped.
-            OperatorConfig config = MockCluster.testConfig().withWebhookRateLimitPerMinute(100_000_000);
+            OperatorConfig config = MockCluster.testConfig().with(c -> c.webhookRateLimitPerMinute = 100_000_000);
             WebhookSourceFactory webhooks = WebhookSourceFactory.open(cluster.client(), config,
-                    WebhookSettings.defaults().withBindAddress("127.0.0.1")
-                            // measures the refused path itself, not the per-address limit on refused calls
-                            .withFailedCallsPerMinute(1_000_000_000), Clock.systemUTC(), metrics);
+                    WebhookSettings.defaults().with(s -> {
+                        s.bindAddress = "127.0.0.1";
+                        // measures the refused path itself, not the per-address limit on refused calls
+                        s.failedCallsPerMinute = 1_000_000_000;
+                    }), Clock.systemUTC(), metrics);
             TriggerOperator operator = cluster.startOperator(config, Clock.systemUTC(), metrics, List.of(webhooks));
             Trigger trigger = Triggers.redeploy("bench", "deploy-web", "web");
             trigger.getSpec().setCooldownSeconds(1);

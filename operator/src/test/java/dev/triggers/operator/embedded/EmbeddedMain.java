@@ -29,7 +29,8 @@ public final class EmbeddedMain {
 
     public static void main(String[] args) throws Exception {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-        OperatorConfig fromEnv = OperatorConfig.fromEnv(System.getenv());
+        // A bad setting (WEBHOOK_PORT=abc) stops it as it stops the operator: one line, exit 2.
+        OperatorConfig fromEnv = Main.configOrExit(System.getenv());
         int apiPort = Integer.getInteger("embedded.apiPort", 6443);
         int webhookPort = Integer.getInteger("embedded.webhookPort", fromEnv.webhookPort());
         int metricsPort = Integer.getInteger("embedded.metricsPort", fromEnv.metricsPort());
@@ -46,9 +47,15 @@ public final class EmbeddedMain {
         Path kubeconfig = writeKubeconfig(cluster, kubeconfigPath());
         Runtime.getRuntime().addShutdownHook(new Thread(backends::close, "embedded-backends"));
         // A developer's machine: the local ElasticMQ and NATS of the examples are on loopback.
-        OperatorConfig config = fromEnv.withWatchNamespaces(java.util.Set.of()).withPorts(webhookPort, metricsPort)
-                .withWebhookBaseUrl("http://localhost:" + webhookPort)
-                .withTenancy(dev.triggers.operator.config.TenantPolicy.open());
+        int webhook = webhookPort;
+        int metrics = metricsPort;
+        OperatorConfig config = fromEnv.with(c -> {
+            c.watchNamespaces = java.util.Set.of();
+            c.webhookPort = webhook;
+            c.metricsPort = metrics;
+            c.webhookBaseUrl = "http://localhost:" + webhook;
+            c.tenancy = dev.triggers.operator.config.TenantPolicy.open();
+        });
         System.out.printf("""
 
                 trigger-operator is running against an embedded Kubernetes API at %s

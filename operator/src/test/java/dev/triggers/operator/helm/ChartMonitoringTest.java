@@ -160,7 +160,7 @@ class ChartMonitoringTest {
                     .always();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             for (MeterBinder binder : mainBinders()) binder.bindTo(metrics);
-            OperatorConfig config = MockCluster.testConfig().withLeaderElection(true, NS);
+            OperatorConfig config = MockCluster.testConfig().with(c -> { c.leaderElection = true; c.leaseNamespace = NS; });
             List<SourceFactory> factories = SourceFactories.all(cluster.client(), config, Clock.systemUTC(), metrics);
             TriggerOperator operator = cluster.closeLater(new TriggerOperator(cluster.client(), config, Clock.systemUTC(), metrics, factories));
             operator.start();

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import dev.triggers.operator.config.Setting;
+import dev.triggers.operator.config.Settings;
 import dev.triggers.operator.config.TenantPolicy;
 import dev.triggers.operator.source.sqs.SqsSettings;
 import java.io.IOException;
@@ -270,6 +272,66 @@ class HelmChartTest {
         assertThat(policy.mayUseOperatorAwsIdentity("shop")).isTrue();
         assertThat(policy.mayUseOperatorAwsIdentity("web")).isFalse();
         assertThat(SqsSettings.fromEnv(set).stsEndpoint()).hasToString("https://sts.eu-west-1.amazonaws.com");
+    }
+
+    /** For each setting with a chart value: values that set it, and the variable's value they render. */
+    record Sample(Map<String, String> values, String env) {}
+
+    static final Map<String, Sample> SAMPLES = Map.ofEntries(
+            Map.entry("WATCH_NAMESPACES", new Sample(Map.of("watchNamespaces[0]", "shop", "watchNamespaces[1]", "payments"), "shop,payments")),
+            Map.entry("ALLOW_CROSS_NAMESPACE_TARGETS", new Sample(Map.of("allowCrossNamespaceTargets", "false"), "false")),
+            Map.entry("LEADER_ELECTION", new Sample(Map.of("leaderElection.enabled", "false", "replicaCount", "1"), "false")),
+            Map.entry("RECHECK_SECONDS", new Sample(Map.of("recheckSeconds", "30"), "30")),
+            Map.entry("FIRE_THREADS", new Sample(Map.of("fireThreads", "4"), "4")),
+            Map.entry("METRICS_PORT", new Sample(Map.of("metrics.port", "9090"), "9090")),
+            Map.entry("WEBHOOK_PORT", new Sample(Map.of("webhook.port", "9443"), "9443")),
+            Map.entry("WEBHOOK_BASE_URL", new Sample(Map.of("webhook.publicBaseUrl", "https://hooks.example.org"), "https://hooks.example.org")),
+            Map.entry("WEBHOOK_RATE_LIMIT_PER_MINUTE", new Sample(Map.of("webhook.rateLimitPerMinute", "120"), "120")),
+            Map.entry("WEBHOOK_SECRET_RECHECK_SECONDS", new Sample(Map.of("webhook.secretRecheckSeconds", "30"), "30")),
+            Map.entry("AWS_IDENTITY_NAMESPACES", new Sample(Map.of("tenancy.awsIdentityNamespaces[0]", "ops", "tenancy.awsIdentityNamespaces[1]", "shop"), "ops,shop")),
+            Map.entry("SQS_ALLOWED_ENDPOINTS", new Sample(Map.of("tenancy.sqsAllowedEndpoints[0]", "*.vpce.amazonaws.com"), "*.vpce.amazonaws.com")),
+            Map.entry("ALLOWED_PRIVATE_NETWORKS", new Sample(Map.of("tenancy.allowedPrivateNetworks[0]", "10.100.0.0/16"), "10.100.0.0/16")),
+            Map.entry("SERVICE_CIDRS", new Sample(Map.of("tenancy.serviceCIDRs[0]", "172.20.0.0/16"), "172.20.0.0/16")),
+            Map.entry("AWS_STS_ENDPOINT", new Sample(Map.of("tenancy.awsStsEndpoint", "https://sts.eu-west-1.amazonaws.com"), "https://sts.eu-west-1.amazonaws.com")),
+            Map.entry("LOG_LEVEL", new Sample(Map.of("logging.level", "DEBUG"), "DEBUG")),
+            Map.entry("LOG_FORMAT", new Sample(Map.of("logging.format", "json"), "json")));
+
+    /**
+     * The chart and the settings catalogue agree: each setting with a chart value is set from that value and
+     * from nothing else, the chart sets no variable the operator does not read (but the JVM's own), and the
+     * operator accepts every variable the chart renders, with its defaults and with every documented option.
+     */
+    @Test
+    void everySettingWithAChartValueIsSetFromThatValue() {
+        JsonNode container = one(render(t -> t), "Deployment", FULLNAME).at("/spec/template/spec/containers/0");
+        Map<String, String> defaults = env(container);
+        Set<String> settings = Settings.ALL.stream().map(Setting::env).collect(Collectors.toSet());
+        List<String> rendered = new ArrayList<>();
+        container.get("env").forEach(e -> rendered.add(e.get("name").asText()));
+        assertThat(rendered).as("variables the chart sets").filteredOn(n -> !n.equals("JAVA_TOOL_OPTIONS")).allMatch(settings::contains);
+        Settings.check(defaults::get);
+        Settings.check(env(one(render(t -> t.withValuesFile(ChartValuesSchemaTest.ALL_OPTIONS)), "Deployment", "triggers")
+                .at("/spec/template/spec/containers/0"))::get);
+
+        List<Setting<?>> charted = Settings.ALL.stream().filter(s -> s.chartValue() != null).toList();
+        assertThat(SAMPLES.keySet()).as("a sample for each setting with a chart value")
+                .isEqualTo(charted.stream().map(Setting::env).collect(Collectors.toSet()));
+        for (Setting<?> setting : charted) {
+            Sample sample = SAMPLES.get(setting.env());
+            assertThat(sample.values().keySet()).as("%s's sample sets %s", setting.env(), setting.chartValue())
+                    .anyMatch(k -> k.equals(setting.chartValue()) || k.startsWith(setting.chartValue() + "["));
+            Map<String, String> env = env(one(render(t -> {
+                sample.values().forEach(t::set);
+                return t;
+            }), "Deployment", FULLNAME).at("/spec/template/spec/containers/0"));
+            assertThat(env.get(setting.env())).as("%s from %s", setting.env(), sample.values()).isEqualTo(sample.env());
+            Map<String, String> others = new LinkedHashMap<>(env);
+            Map<String, String> before = new LinkedHashMap<>(defaults);
+            others.remove(setting.env());
+            before.remove(setting.env());
+            assertThat(others).as("only %s changes with %s", setting.env(), sample.values()).isEqualTo(before);
+            Settings.check(env::get);
+        }
     }
 
     /** The chart templates the CRDs from files/crds/, a byte-for-byte copy of the generated top-level crds/. */

@@ -64,7 +64,7 @@ class LeaderElectionTest {
 
     @Test
     void onlyTheLeaderFiresAndTheStandbyTakesOverWhenItStops() {
-        OperatorConfig config = MockCluster.testConfig().withLeaderElection(true, OPERATOR_NS).withExitOnLostLeadership(false);
+        OperatorConfig config = MockCluster.testConfig().with(c -> { c.leaderElection = true; c.leaseNamespace = OPERATOR_NS; c.exitOnLostLeadership = false; });
         SimpleMeterRegistry metricsA = new SimpleMeterRegistry();
         SimpleMeterRegistry metricsB = new SimpleMeterRegistry();
         TriggerOperator a = cluster.startOperator(config, Clock.systemUTC(), metricsA, List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));

@@ -54,14 +54,14 @@ class WebhookOnStandbyTest {
     Replica replica(OperatorConfig config) {
         var metrics = new SimpleMeterRegistry();
         WebhookSourceFactory webhook = WebhookSourceFactory.open(cluster.client(), config,
-                WebhookSettings.defaults().withBindAddress("127.0.0.1"), Clock.systemUTC(), metrics);
-        return new Replica(cluster.startOperator(config.withWebhookBaseUrl("http://hooks.example.com"), Clock.systemUTC(), metrics,
+                WebhookSettings.defaults().with(s -> s.bindAddress = "127.0.0.1"), Clock.systemUTC(), metrics);
+        return new Replica(cluster.startOperator(config.with(c -> c.webhookBaseUrl = "http://hooks.example.com"), Clock.systemUTC(), metrics,
                 List.of(webhook)), webhook);
     }
 
     @Test
     void aStandbyChecksTheTokenFromItsTriggerInformerAndHandsTheEventToTheLeader() throws Exception {
-        OperatorConfig config = MockCluster.testConfig().withLeaderElection(true, LeaderElectionTest.OPERATOR_NS);
+        OperatorConfig config = MockCluster.testConfig().with(c -> { c.leaderElection = true; c.leaseNamespace = LeaderElectionTest.OPERATOR_NS; });
         Replica a = replica(config);
         Replica b = replica(config);
         await().atMost(LeaderElectionTest.TIMEOUT).until(() -> a.operator().isLeader() || b.operator().isLeader());

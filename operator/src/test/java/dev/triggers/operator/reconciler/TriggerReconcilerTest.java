@@ -116,7 +116,7 @@ class TriggerReconcilerTest {
 
     @Test
     void theKillSwitchRefusesCrossNamespaceTargetsWhateverTheGrants() {
-        start(MockCluster.testConfig().withAllowCrossNamespaceTargets(false));
+        start(MockCluster.testConfig().with(c -> c.allowCrossNamespaceTargets = false));
         cluster.deployment("other", "web");
         cluster.grant("other", "from-shop", NS, null);
         Trigger trigger = Triggers.redeploy(NS, "restart-other", "web");

@@ -71,8 +71,8 @@ class ApiOutageTest {
     TriggerOperator startOperator() {
         OperatorConfig config = MockCluster.testConfig();
         var metrics = new SimpleMeterRegistry();
-        webhook = WebhookSourceFactory.open(operatorClient, config, WebhookSettings.defaults().withBindAddress("127.0.0.1"), Clock.systemUTC(), metrics);
-        TriggerOperator started = new TriggerOperator(operatorClient, config.withWebhookBaseUrl("http://127.0.0.1:" + webhook.port()),
+        webhook = WebhookSourceFactory.open(operatorClient, config, WebhookSettings.defaults().with(s -> s.bindAddress = "127.0.0.1"), Clock.systemUTC(), metrics);
+        TriggerOperator started = new TriggerOperator(operatorClient, config.with(c -> c.webhookBaseUrl = "http://127.0.0.1:" + webhook.port()),
                 Clock.systemUTC(), metrics, List.of(webhook, new SqsSourceFactory(SqsSettings.defaults(), metrics)));
         cluster.closeLater(started);
         started.start();

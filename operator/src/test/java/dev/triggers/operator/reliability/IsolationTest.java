@@ -94,7 +94,7 @@ class IsolationTest {
 
     @Test
     void anSqsTriggerCannotReadACredentialsSecretOfAnotherNamespace() throws Exception {
-        SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)),
+        SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().with(s -> { s.initialBackoff = Duration.ofMillis(200); s.maxBackoff = Duration.ofSeconds(1); }),
                 new SimpleMeterRegistry());
         start(MockCluster.testConfig(), List.of(sqs));
         f.cluster.client().secrets().inNamespace(B).resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(B).addToLabels("triggers.dev/credentials", "true").endMetadata()

@@ -66,7 +66,7 @@ class WebhookLeaderCrashTest {
 
     Leader startLeader() {
         KubernetesClient client = cluster.server().createClient();
-        OperatorConfig config = MockCluster.testConfig().withWebhookBaseUrl("http://hooks.test");
+        OperatorConfig config = MockCluster.testConfig().with(c -> c.webhookBaseUrl = "http://hooks.test");
         var metrics = new SimpleMeterRegistry();
         WebhookSourceFactory webhook = WebhookSourceFactory.open(client, config, WebhookFixture.settings(), Clock.systemUTC(), metrics);
         TriggerOperator operator = new TriggerOperator(client, config, Clock.systemUTC(), metrics, List.of(webhook));

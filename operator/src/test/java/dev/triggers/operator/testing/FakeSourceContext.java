@@ -35,6 +35,6 @@ public record FakeSourceContext(ResourceID trigger, Clock clock, Consumer<Trigge
 
     @Override
     public OperatorConfig config() {
-        return OperatorConfig.defaults().withTenancy(dev.triggers.operator.config.TenantPolicy.open());
+        return OperatorConfig.defaults().with(c -> c.tenancy = dev.triggers.operator.config.TenantPolicy.open());
     }
 }

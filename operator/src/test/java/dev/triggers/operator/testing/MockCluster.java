@@ -181,8 +181,13 @@ public final class MockCluster implements AutoCloseable {
 
     /** A test configuration: fast rechecks, free ports for the operator's servers. */
     public static OperatorConfig testConfig() {
-        return OperatorConfig.defaults().withRecheckInterval(Duration.ofMillis(500)).withPorts(0, 0).withExitOnLostLeadership(false)
-                .withTenancy(dev.triggers.operator.config.TenantPolicy.open());
+        return OperatorConfig.defaults().with(c -> {
+            c.recheckInterval = Duration.ofMillis(500);
+            c.webhookPort = 0;
+            c.metricsPort = 0;
+            c.exitOnLostLeadership = false;
+            c.tenancy = dev.triggers.operator.config.TenantPolicy.open();
+        });
     }
 
     /** Starts an operator on this API; it is stopped when the cluster closes. */

@@ -1,8 +1,11 @@
 package dev.triggers.operator.source.sqs;
 
+import dev.triggers.operator.config.Settings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * How the SQS source uses threads and retries, shared by every SQS Trigger of the operator.
@@ -21,35 +24,55 @@ import java.util.Map;
  */
 public record SqsSettings(int pollThreads, int ackThreads, int maxInFlightPerTrigger, Duration initialBackoff, Duration maxBackoff,
                           Duration emptyReceiveInterval, URI stsEndpoint) {
-    public static final String ENV_STS_ENDPOINT = "AWS_STS_ENDPOINT";
+    public static final String ENV_STS_ENDPOINT = Settings.AWS_STS_ENDPOINT.env();
 
     public static SqsSettings defaults() {
-        return new SqsSettings(64, 4, 100, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(1), null);
+        return fromEnv(Map.of());
     }
 
-    /** SQS_POLL_THREADS, SQS_ACK_THREADS, SQS_MAX_IN_FLIGHT, SQS_MAX_BACKOFF_SECONDS, AWS_STS_ENDPOINT; the defaults otherwise. */
+    /** Reads the settings from this environment ({@link Settings}); the others are fixed. */
     public static SqsSettings fromEnv(Map<String, String> env) {
-        SqsSettings d = defaults();
+        Function<String, String> get = env::get;
         return new SqsSettings(
-                intOr(env.get("SQS_POLL_THREADS"), d.pollThreads),
-                intOr(env.get("SQS_ACK_THREADS"), d.ackThreads),
-                intOr(env.get("SQS_MAX_IN_FLIGHT"), d.maxInFlightPerTrigger),
-                d.initialBackoff,
-                Duration.ofSeconds(intOr(env.get("SQS_MAX_BACKOFF_SECONDS"), (int) d.maxBackoff.toSeconds())),
-                d.emptyReceiveInterval,
-                stsEndpoint(env.get(ENV_STS_ENDPOINT)));
+                Settings.SQS_POLL_THREADS.read(get),
+                Settings.SQS_ACK_THREADS.read(get),
+                Settings.SQS_MAX_IN_FLIGHT.read(get),
+                Duration.ofSeconds(1),
+                Settings.SQS_MAX_BACKOFF_SECONDS.read(get),
+                Duration.ofSeconds(1),
+                Settings.AWS_STS_ENDPOINT.read(get));
     }
 
-    public SqsSettings withPollThreads(int threads) {
-        return new SqsSettings(threads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff, emptyReceiveInterval, stsEndpoint);
+    /** A copy with some components changed, e.g. {@code settings.with(s -> s.pollThreads = 8)}. */
+    public SqsSettings with(Consumer<Builder> changes) {
+        Builder b = new Builder(this);
+        changes.accept(b);
+        return b.build();
     }
 
-    public SqsSettings withBackoff(Duration initial, Duration max) {
-        return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initial, max, emptyReceiveInterval, stsEndpoint);
-    }
+    /** The components of an {@link SqsSettings}, to change with {@link #with}. */
+    public static final class Builder {
+        public int pollThreads;
+        public int ackThreads;
+        public int maxInFlightPerTrigger;
+        public Duration initialBackoff;
+        public Duration maxBackoff;
+        public Duration emptyReceiveInterval;
+        public URI stsEndpoint;
 
-    public SqsSettings withStsEndpoint(URI endpoint) {
-        return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff, emptyReceiveInterval, endpoint);
+        private Builder(SqsSettings s) {
+            pollThreads = s.pollThreads;
+            ackThreads = s.ackThreads;
+            maxInFlightPerTrigger = s.maxInFlightPerTrigger;
+            initialBackoff = s.initialBackoff;
+            maxBackoff = s.maxBackoff;
+            emptyReceiveInterval = s.emptyReceiveInterval;
+            stsEndpoint = s.stsEndpoint;
+        }
+
+        private SqsSettings build() {
+            return new SqsSettings(pollThreads, ackThreads, maxInFlightPerTrigger, initialBackoff, maxBackoff, emptyReceiveInterval, stsEndpoint);
+        }
     }
 
     /** How long to wait before the next receive, after one that started at {@code started} came back empty at {@code now}. */
@@ -71,21 +94,5 @@ public record SqsSettings(int pollThreads, int ackThreads, int maxInFlightPerTri
     public Duration backoff(int failures) {
         long millis = initialBackoff.toMillis() << Math.min(Math.max(failures - 1, 0), 20);
         return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
-    }
-
-    private static URI stsEndpoint(String value) {
-        if (value == null || value.isBlank()) return null;
-        URI uri = URI.create(value.trim());
-        if (uri.getScheme() == null || uri.getHost() == null) {
-            throw new IllegalArgumentException(ENV_STS_ENDPOINT + " '" + value + "' is not a URL such as https://sts.eu-west-1.amazonaws.com");
-        }
-        return uri;
-    }
-
-    private static int intOr(String value, int fallback) {
-        if (value == null || value.isBlank()) return fallback;
-        int parsed = Integer.parseInt(value.trim());
-        if (parsed < 1) throw new IllegalArgumentException("SQS settings must be at least 1, not " + parsed);
-        return parsed;
     }
 }

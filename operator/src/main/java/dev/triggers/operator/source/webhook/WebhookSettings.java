@@ -1,11 +1,14 @@
 package dev.triggers.operator.source.webhook;
 
+import dev.triggers.operator.config.Settings;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Webhook settings beyond the operator's (port, base URL, default rate limit live in OperatorConfig),
- * read from environment variables.
+ * read from environment variables through {@link Settings}, which declares each one.
  *
  * @param bindAddress address the webhook server listens on (WEBHOOK_BIND_ADDRESS, default all interfaces)
  * @param rotationGrace how long the previous token keeps working after a rotation (WEBHOOK_ROTATION_GRACE_SECONDS, 1 h)
@@ -57,73 +60,81 @@ public record WebhookSettings(
         return fromEnv(Map.of());
     }
 
+    /** Reads the settings from this environment ({@link Settings}); the others are fixed. */
     public static WebhookSettings fromEnv(Map<String, String> env) {
+        Function<String, String> get = env::get;
         return new WebhookSettings(
-                env.getOrDefault("WEBHOOK_BIND_ADDRESS", "0.0.0.0"),
-                Duration.ofSeconds(Long.parseLong(env.getOrDefault("WEBHOOK_ROTATION_GRACE_SECONDS", "3600"))),
+                Settings.WEBHOOK_BIND_ADDRESS.read(get),
+                Settings.WEBHOOK_ROTATION_GRACE_SECONDS.read(get),
                 ONE_MIB,
                 Duration.ofHours(24),
                 20_000,
-                Integer.parseInt(env.getOrDefault("WEBHOOK_THREADS", "16")),
-                Integer.parseInt(env.getOrDefault("WEBHOOK_FIRE_ATTEMPTS", "8")),
+                Settings.WEBHOOK_THREADS.read(get),
+                Settings.WEBHOOK_FIRE_ATTEMPTS.read(get),
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(2),
-                Integer.parseInt(env.getOrDefault("WEBHOOK_FAILED_CALLS_PER_MINUTE", "120")),
-                Duration.ofSeconds(Math.max(1, Long.parseLong(env.getOrDefault("WEBHOOK_SECRET_RECHECK_SECONDS", "60")))),
-                seconds(env, "WEBHOOK_HEADER_TIMEOUT_SECONDS", 5),
-                seconds(env, "WEBHOOK_BODY_TIMEOUT_SECONDS", 10),
-                seconds(env, "WEBHOOK_IDLE_TIMEOUT_SECONDS", 30),
+                Settings.WEBHOOK_FAILED_CALLS_PER_MINUTE.read(get),
+                Settings.WEBHOOK_SECRET_RECHECK_SECONDS.read(get),
+                Settings.WEBHOOK_HEADER_TIMEOUT_SECONDS.read(get),
+                Settings.WEBHOOK_BODY_TIMEOUT_SECONDS.read(get),
+                Settings.WEBHOOK_IDLE_TIMEOUT_SECONDS.read(get),
                 16 * 1024,
-                Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS", "1024"))),
-                Math.max(1, Integer.parseInt(env.getOrDefault("WEBHOOK_IO_THREADS",
-                        String.valueOf(Runtime.getRuntime().availableProcessors())))));
+                Settings.WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS.read(get),
+                Settings.WEBHOOK_IO_THREADS.read(get));
     }
 
-    private static Duration seconds(Map<String, String> env, String name, long dflt) {
-        return Duration.ofSeconds(Math.max(1, Long.parseLong(env.getOrDefault(name, String.valueOf(dflt)))));
+    /** A copy with some components changed, e.g. {@code settings.with(s -> s.bindAddress = "127.0.0.1")}. */
+    public WebhookSettings with(Consumer<Builder> changes) {
+        Builder b = new Builder(this);
+        changes.accept(b);
+        return b.build();
     }
 
-    public WebhookSettings withBindAddress(String address) {
-        return new WebhookSettings(address, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
+    /** The components of a {@link WebhookSettings}, to change with {@link #with}. */
+    public static final class Builder {
+        public String bindAddress;
+        public Duration rotationGrace;
+        public int maxBodyBytes;
+        public Duration idempotencyTtl;
+        public int idempotencyMaxKeys;
+        public int threads;
+        public int fireAttempts;
+        public Duration firstRetryDelay;
+        public Duration maxRetryDelay;
+        public int failedCallsPerMinute;
+        public Duration recheckInterval;
+        public Duration headerTimeout;
+        public Duration bodyTimeout;
+        public Duration idleTimeout;
+        public int maxHeaderBytes;
+        public int maxConnectionsPerAddress;
+        public int ioThreads;
 
-    public WebhookSettings withRotationGrace(Duration grace) {
-        return new WebhookSettings(bindAddress, grace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
+        private Builder(WebhookSettings s) {
+            bindAddress = s.bindAddress;
+            rotationGrace = s.rotationGrace;
+            maxBodyBytes = s.maxBodyBytes;
+            idempotencyTtl = s.idempotencyTtl;
+            idempotencyMaxKeys = s.idempotencyMaxKeys;
+            threads = s.threads;
+            fireAttempts = s.fireAttempts;
+            firstRetryDelay = s.firstRetryDelay;
+            maxRetryDelay = s.maxRetryDelay;
+            failedCallsPerMinute = s.failedCallsPerMinute;
+            recheckInterval = s.recheckInterval;
+            headerTimeout = s.headerTimeout;
+            bodyTimeout = s.bodyTimeout;
+            idleTimeout = s.idleTimeout;
+            maxHeaderBytes = s.maxHeaderBytes;
+            maxConnectionsPerAddress = s.maxConnectionsPerAddress;
+            ioThreads = s.ioThreads;
+        }
 
-    public WebhookSettings withFireRetries(int attempts, Duration first, Duration max) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                attempts, first, max, failedCallsPerMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
-
-    public WebhookSettings withIdempotencyMaxKeys(int maxKeys) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, maxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
-
-    public WebhookSettings withFailedCallsPerMinute(int perMinute) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, perMinute, recheckInterval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
-
-    public WebhookSettings withRecheckInterval(Duration interval) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, interval,
-                headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
-    }
-
-    /** The server's timeouts (header, body, idle) and the cap of connections per client address. */
-    public WebhookSettings withConnectionLimits(Duration header, Duration body, Duration idle, int perAddress) {
-        return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
-                fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
-                header, body, idle, maxHeaderBytes, perAddress, ioThreads);
+        private WebhookSettings build() {
+            return new WebhookSettings(bindAddress, rotationGrace, maxBodyBytes, idempotencyTtl, idempotencyMaxKeys, threads,
+                    fireAttempts, firstRetryDelay, maxRetryDelay, failedCallsPerMinute, recheckInterval,
+                    headerTimeout, bodyTimeout, idleTimeout, maxHeaderBytes, maxConnectionsPerAddress, ioThreads);
+        }
     }
 
     /** The delay before attempt number {@code attempt} (2 is the first retry). */

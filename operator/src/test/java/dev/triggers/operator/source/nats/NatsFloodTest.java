@@ -231,7 +231,7 @@ class NatsFloodTest {
 
         @Override
         public OperatorConfig config() {
-            return OperatorConfig.defaults().withTenancy(TenantPolicy.open());
+            return OperatorConfig.defaults().with(c -> c.tenancy = TenantPolicy.open());
         }
     }
 }

@@ -150,7 +150,7 @@ class NatsServerRulesTest {
             cluster = MockCluster.start();
             cluster.namespace(NS);
             cluster.deployment(NS, "web");
-            cluster.startOperator(MockCluster.testConfig().withTenancy(CLOSED), Clock.systemUTC(), List.of(factory));
+            cluster.startOperator(MockCluster.testConfig().with(c -> c.tenancy = CLOSED), Clock.systemUTC(), List.of(factory));
             NatsTestSupport given = new NatsTestSupport(cluster);
             given.secret("nats-creds", Map.of("token", "t0ken"));
             given.create("web-on-deploy", "web", withSecret(core(nats.url(), "deploy.web"), "nats-creds"));
@@ -170,7 +170,7 @@ class NatsServerRulesTest {
             cluster = MockCluster.start();
             cluster.namespace(NS);
             cluster.deployment(NS, "web");
-            cluster.startOperator(MockCluster.testConfig().withTenancy(LOOPBACK_ALLOWED), Clock.systemUTC(), List.of(new NatsSourceFactory()));
+            cluster.startOperator(MockCluster.testConfig().with(c -> c.tenancy = LOOPBACK_ALLOWED), Clock.systemUTC(), List.of(new NatsSourceFactory()));
             NatsTestSupport given = new NatsTestSupport(cluster);
             given.create("web-on-deploy", "web", core(nats.url(), "deploy.web"));
             given.awaitStatus("web-on-deploy", TriggerStatus.READY);

@@ -55,7 +55,7 @@ class SqsDeliveryTest {
         cluster = MockCluster.start();
         cluster.namespace(NS);
         SqsTriggers.credentialsSecret(cluster, NS);
-        sqs = new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)), metrics);
+        sqs = new SqsSourceFactory(SqsSettings.defaults().with(s -> { s.initialBackoff = Duration.ofMillis(200); s.maxBackoff = Duration.ofSeconds(1); }), metrics);
         sqs.setListener(new SqsSourceFactory.DeliveryListener() {
             @Override
             public void fired(ResourceID trigger, List<String> ids, boolean succeeded) {

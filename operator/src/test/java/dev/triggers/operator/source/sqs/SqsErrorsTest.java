@@ -35,7 +35,7 @@ class SqsErrorsTest {
         cluster.namespace(NS);
         cluster.deployment(NS, "web");
         SqsTriggers.credentialsSecret(cluster, NS);
-        sqs = new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)), new SimpleMeterRegistry());
+        sqs = new SqsSourceFactory(SqsSettings.defaults().with(s -> { s.initialBackoff = Duration.ofMillis(200); s.maxBackoff = Duration.ofSeconds(1); }), new SimpleMeterRegistry());
         cluster.startOperator(MockCluster.testConfig(), Clock.systemUTC(), List.of(sqs));
     }
 

@@ -46,7 +46,7 @@ class SqsLeaderTest {
 
     @Test
     void onlyTheLeaderReceives() {
-        OperatorConfig config = MockCluster.testConfig().withLeaderElection(true, "default").withExitOnLostLeadership(false);
+        OperatorConfig config = MockCluster.testConfig().with(c -> { c.leaderElection = true; c.leaseNamespace = "default"; c.exitOnLostLeadership = false; });
         SqsSourceFactory first = factory();
         SqsSourceFactory second = factory();
         TriggerOperator a = cluster.startOperator(config, Clock.systemUTC(), List.of(first));
@@ -71,6 +71,6 @@ class SqsLeaderTest {
     }
 
     SqsSourceFactory factory() {
-        return new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)), new SimpleMeterRegistry());
+        return new SqsSourceFactory(SqsSettings.defaults().with(s -> { s.initialBackoff = Duration.ofMillis(200); s.maxBackoff = Duration.ofSeconds(1); }), new SimpleMeterRegistry());
     }
 }

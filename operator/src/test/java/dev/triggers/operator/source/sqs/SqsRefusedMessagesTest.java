@@ -52,7 +52,7 @@ class SqsRefusedMessagesTest {
         cluster.namespacesEachWithDeployment("web", A, B);
         SqsTriggers.credentialsSecret(cluster, A);
         Set<String> deleted = ConcurrentHashMap.newKeySet();
-        SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)),
+        SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().with(s -> { s.initialBackoff = Duration.ofMillis(200); s.maxBackoff = Duration.ofSeconds(1); }),
                 new SimpleMeterRegistry());
         sqs.setListener(new SqsSourceFactory.DeliveryListener() {
             @Override

@@ -49,8 +49,8 @@ class SqsTenancyTest {
     }
 
     void startOperator(Map<String, String> env) {
-        SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)), new SimpleMeterRegistry());
-        cluster.startOperator(MockCluster.testConfig().withTenancy(TenantPolicy.fromEnv(env::get)), Clock.systemUTC(), List.of(sqs));
+        SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().with(s -> { s.initialBackoff = Duration.ofMillis(200); s.maxBackoff = Duration.ofSeconds(1); }), new SimpleMeterRegistry());
+        cluster.startOperator(MockCluster.testConfig().with(c -> c.tenancy = TenantPolicy.fromEnv(env::get)), Clock.systemUTC(), List.of(sqs));
     }
 
     /** Loopback endpoints allowed (ElasticMQ), nothing else granted unless added. */

@@ -64,10 +64,13 @@ class SqsWorkloadIdentityTest {
                     .withExpirationTimestamp(Instant.now().plusSeconds(3600).toString()).endStatus().build();
         }).always();
         sts = new LoopbackSts(ROLE, minted::contains);
-        SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1))
-                .withStsEndpoint(sts.endpoint()), new SimpleMeterRegistry());
+        SqsSourceFactory sqs = new SqsSourceFactory(SqsSettings.defaults().with(s -> {
+            s.initialBackoff = Duration.ofMillis(200);
+            s.maxBackoff = Duration.ofSeconds(1);
+            s.stsEndpoint = sts.endpoint();
+        }), new SimpleMeterRegistry());
         // Endpoints open (ElasticMQ is on loopback), the operator's own AWS identity granted nowhere.
-        OperatorConfig config = MockCluster.testConfig().withTenancy(new TenantPolicy(Set.of(), List.of("*"), List.of("0.0.0.0/0", "::/0"), List.of()));
+        OperatorConfig config = MockCluster.testConfig().with(c -> c.tenancy = new TenantPolicy(Set.of(), List.of("*"), List.of("0.0.0.0/0", "::/0"), List.of()));
         cluster.startOperator(config, Clock.systemUTC(), List.of(sqs));
     }
 

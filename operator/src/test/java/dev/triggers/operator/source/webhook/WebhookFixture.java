@@ -61,14 +61,18 @@ public final class WebhookFixture implements AutoCloseable {
         List<SourceFactory> factories = new java.util.ArrayList<>(more);
         factories.add(factory);
         // The public base URL is this server, so the URL in the Secret is directly callable.
-        operator = cluster.startOperator(base.withWebhookBaseUrl("http://127.0.0.1:" + factory.port()), clock, metrics, factories);
+        String baseUrl = "http://127.0.0.1:" + factory.port();
+        operator = cluster.startOperator(base.with(c -> c.webhookBaseUrl = baseUrl), clock, metrics, factories);
     }
 
     /** How often the tests' leader GETs each token Secret (60 s in production): deleting one revokes within this. */
     public static final Duration RECHECK = Duration.ofSeconds(1);
 
     public static WebhookSettings settings() {
-        return WebhookSettings.defaults().withBindAddress("127.0.0.1").withRecheckInterval(RECHECK);
+        return WebhookSettings.defaults().with(s -> {
+            s.bindAddress = "127.0.0.1";
+            s.recheckInterval = RECHECK;
+        });
     }
 
     /**

@@ -31,7 +31,7 @@ class WebhookSlowClientsTest {
     static final Duration BODY_TIMEOUT = Duration.ofSeconds(15);
 
     final WebhookFixture f = new WebhookFixture(WebhookFixture.settings()
-            .withConnectionLimits(HEADER_TIMEOUT, BODY_TIMEOUT, Duration.ofSeconds(60), PER_ADDRESS));
+            .with(s -> { s.headerTimeout = HEADER_TIMEOUT; s.bodyTimeout = BODY_TIMEOUT; s.idleTimeout = Duration.ofSeconds(60); s.maxConnectionsPerAddress = PER_ADDRESS; }));
     final List<SocketChannel> stalled = new ArrayList<>();
 
     @AfterEach

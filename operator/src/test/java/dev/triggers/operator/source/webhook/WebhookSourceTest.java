@@ -285,7 +285,7 @@ class WebhookSourceTest {
     @Test
     void anAcceptedEventWhoseFireFailsIsRetriedUntilItFires() {
         f.close();
-        f = new WebhookFixture(WebhookFixture.settings().withFireRetries(100, Duration.ofMillis(100), Duration.ofMillis(300)));
+        f = new WebhookFixture(WebhookFixture.settings().with(s -> { s.fireAttempts = 100; s.firstRetryDelay = Duration.ofMillis(100); s.maxRetryDelay = Duration.ofMillis(300); }));
         f.cluster.create(Triggers.redeploy(NS, "deploy-late", "late"));
         // The target is missing, so the Trigger is in Error, but its URL already works.
         await().untilAsserted(() -> assertThat(f.secret("deploy-late")).isNotNull());

@@ -38,7 +38,7 @@ class WebhookTokenStatusTest {
     }
 
     void start(Duration recheck) {
-        f = new WebhookFixture(WebhookFixture.settings().withRecheckInterval(recheck), MockCluster.testConfig(), List.of());
+        f = new WebhookFixture(WebhookFixture.settings().with(s -> s.recheckInterval = recheck), MockCluster.testConfig(), List.of());
         f.cluster.deployment(NS, "web");
     }
 
