@@ -56,10 +56,13 @@ class KubectlEmbeddedTest {
         assertThat(commands).hasSizeGreaterThanOrEqualTo(4).first().asString().startsWith("export KUBECONFIG=" + kubeconfig.toAbsolutePath());
         String exportLine = commands.get(0);
         for (String command : commands.subList(1, commands.size())) {
-            // The shell runs it as pasted after the export line; KUBECONFIG comes from that line only.
-            Kubectl.Result result = kubectl.sh(exportLine + "\n" + command, Map.of("KUBECONFIG", "/nonexistent"));
-            assertThat(result.exitCode()).as("%s\n%s", command, result).isZero();
-            assertThat(result.out()).as(command).isNotBlank();
+            // The shell runs it as pasted after the export line; KUBECONFIG comes from that line only. The fire the
+            // annotate line asks for lands a moment later: the line after it is tried again until it shows.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                Kubectl.Result result = kubectl.sh(exportLine + "\n" + command, Map.of("KUBECONFIG", "/nonexistent"));
+                assertThat(result.exitCode()).as("%s\n%s", command, result).isZero();
+                assertThat(result.out()).as(command).isNotBlank();
+            });
         }
     }
 
