@@ -1,8 +1,11 @@
 package dev.triggers.operator.reconciler;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.ScaleUpSpec;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.api.v1alpha1.SpecObject;
 import dev.triggers.operator.api.v1alpha1.TargetRef;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerSpec;
@@ -30,31 +33,24 @@ public final class SpecValidator {
     private SpecValidator() {}
 
     /** Fields the model does not know (a typo such as `scedule`): named, with where to look them up. */
-    private static void reportUnknownFields(TriggerSpec spec, List<String> problems) {
-        java.util.Map<String, dev.triggers.operator.api.v1alpha1.SpecObject> parts = new java.util.LinkedHashMap<>();
-        parts.put("spec", spec);
-        parts.put("spec.target", spec.getTarget());
-        parts.put("spec.action", spec.getAction());
-        if (spec.getAction() != null) parts.put("spec.action.scaleUp", spec.getAction().getScaleUp());
-        SourceSpec source = spec.getSource();
-        parts.put("spec.source", source);
-        if (source != null) {
-            parts.put("spec.source.cron", source.getCron());
-            parts.put("spec.source.sqs", source.getSqs());
-            parts.put("spec.source.nats", source.getNats());
-            parts.put("spec.source.webhook", source.getWebhook());
-            if (source.getSqs() != null) parts.put("spec.source.sqs.credentialsSecretRef", source.getSqs().getCredentialsSecretRef());
-            if (source.getNats() != null) {
-                parts.put("spec.source.nats.jetStream", source.getNats().getJetStream());
-                parts.put("spec.source.nats.credentialsSecretRef", source.getNats().getCredentialsSecretRef());
-            }
-        }
+    private static void reportUnknownFields(Map<String, ? extends SpecObject> parts, List<String> problems) {
         parts.forEach((path, part) -> {
             if (part == null) return;
             for (String field : part.unknownFieldNames()) {
                 problems.add("unknown field " + path + "." + field + ": check its spelling (kubectl explain trigger." + path + ")");
             }
         });
+    }
+
+    /** The parts of the spec the core reads; each source type names its own ({@link SourceFactory#specParts}). */
+    private static Map<String, SpecObject> coreParts(TriggerSpec spec) {
+        Map<String, SpecObject> parts = new LinkedHashMap<>();
+        parts.put("spec", spec);
+        parts.put("spec.target", spec.getTarget());
+        parts.put("spec.action", spec.getAction());
+        if (spec.getAction() != null) parts.put("spec.action.scaleUp", spec.getAction().getScaleUp());
+        parts.put("spec.source", spec.getSource());
+        return parts;
     }
 
     public static List<String> validate(Trigger trigger, OperatorConfig config, Function<String, Optional<SourceFactory>> factories) {
@@ -68,7 +64,7 @@ public final class SpecValidator {
         if (name == null || !DNS_SUBDOMAIN.matcher(name).matches() || name.length() > 240) {
             problems.add("metadata.name '" + name + "' is not a valid Kubernetes name: use at most 240 lowercase letters, digits, '-' and '.'");
         }
-        reportUnknownFields(spec, problems);
+        reportUnknownFields(coreParts(spec), problems);
         if (spec.getDescription() != null && spec.getDescription().length() > MAX_DESCRIPTION) {
             problems.add("spec.description is " + spec.getDescription().length() + " characters long: keep it under " + MAX_DESCRIPTION);
         }
@@ -102,6 +98,7 @@ public final class SpecValidator {
         if (factory.isEmpty()) {
             problems.add("source type " + type + " is not available in this operator build");
         } else {
+            reportUnknownFields(factory.get().specParts(source), problems);
             problems.addAll(factory.get().validate(trigger));
         }
         return problems;

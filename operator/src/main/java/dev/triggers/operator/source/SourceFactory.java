@@ -1,5 +1,8 @@
 package dev.triggers.operator.source;
 
+import dev.triggers.operator.api.v1alpha1.SpecObject;
+import java.util.Map;
+import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
@@ -33,8 +36,13 @@ public interface SourceFactory extends AutoCloseable {
     @Override
     default void close() {}
 
+    /** The blocks of spec.source this type reads, by path (e.g. spec.source.sqs): the validator names their unknown fields. */
+    default Map<String, SpecObject> specParts(SourceSpec source) {
+        return Map.of();
+    }
+
     /** Checks this source type adds to the operator's readiness (/readyz), by name: e.g. its own server listening. */
-    default java.util.Map<String, java.util.function.BooleanSupplier> readinessChecks() {
-        return java.util.Map.of();
+    default Map<String, java.util.function.BooleanSupplier> readinessChecks() {
+        return Map.of();
     }
 }

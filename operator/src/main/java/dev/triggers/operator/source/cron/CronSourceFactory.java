@@ -1,5 +1,7 @@
 package dev.triggers.operator.source.cron;
 
+import dev.triggers.operator.api.v1alpha1.SpecObject;
+import java.util.Collections;
 import dev.triggers.operator.api.v1alpha1.CronSource;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -30,6 +32,11 @@ public final class CronSourceFactory implements SourceFactory {
     @Override
     public String type() {
         return SourceSpec.CRON;
+    }
+
+    @Override
+    public Map<String, SpecObject> specParts(SourceSpec source) {
+        return Collections.singletonMap("spec.source.cron", source.getCron());
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.triggers.operator.source.nats;
 
+import dev.triggers.operator.api.v1alpha1.SpecObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -39,6 +42,17 @@ public final class NatsSourceFactory implements SourceFactory {
 
     public NatsConnections connections() {
         return connections;
+    }
+
+    @Override
+    public Map<String, SpecObject> specParts(SourceSpec source) {
+        Map<String, SpecObject> parts = new LinkedHashMap<>();
+        parts.put("spec.source.nats", source.getNats());
+        if (source.getNats() != null) {
+            parts.put("spec.source.nats.jetStream", source.getNats().getJetStream());
+            parts.put("spec.source.nats.credentialsSecretRef", source.getNats().getCredentialsSecretRef());
+        }
+        return parts;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.triggers.operator.source.sqs;
 
+import dev.triggers.operator.api.v1alpha1.SpecObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.SqsSource;
@@ -77,6 +80,14 @@ public final class SqsSourceFactory implements SourceFactory {
     @Override
     public String type() {
         return SourceSpec.SQS;
+    }
+
+    @Override
+    public Map<String, SpecObject> specParts(SourceSpec source) {
+        Map<String, SpecObject> parts = new LinkedHashMap<>();
+        parts.put("spec.source.sqs", source.getSqs());
+        if (source.getSqs() != null) parts.put("spec.source.sqs.credentialsSecretRef", source.getSqs().getCredentialsSecretRef());
+        return parts;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.triggers.operator.source.webhook;
 
+import dev.triggers.operator.api.v1alpha1.SpecObject;
+import java.util.Collections;
 import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -94,6 +96,11 @@ public final class WebhookSourceFactory implements SourceFactory {
     @Override
     public String type() {
         return SourceSpec.WEBHOOK;
+    }
+
+    @Override
+    public Map<String, SpecObject> specParts(SourceSpec source) {
+        return Collections.singletonMap("spec.source.webhook", source.getWebhook());
     }
 
     @Override
