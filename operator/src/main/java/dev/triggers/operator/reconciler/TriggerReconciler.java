@@ -1,7 +1,5 @@
 package dev.triggers.operator.reconciler;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.triggers.operator.action.FireRecorder;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.action.KubernetesErrors;
 import dev.triggers.operator.action.TargetResolver;
@@ -45,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TriggerReconciler implements Reconciler<Trigger> {
     private static final Logger log = LoggerFactory.getLogger(TriggerReconciler.class);
-
-    private static final ObjectMapper STATUS_MAPPER = new ObjectMapper();
 
     private final KubernetesClient client;
     private final OperatorConfig config;
@@ -156,7 +152,8 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
 
     /**
      * The update filter: an update that only changed the fire record (the executor's status fields) is
-     * not worth a reconcile, which would read the target again after every fire for nothing.
+     * not worth a reconcile, which would read the target again after every fire for nothing. Status
+     * equality leaves the fire record out.
      */
     public static boolean worthReconciling(Trigger newer, Trigger older) {
         var a = newer.getMetadata();
@@ -165,14 +162,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
                 || !Objects.equals(a.getLabels(), b.getLabels())
                 || !Objects.equals(a.getAnnotations(), b.getAnnotations())
                 || !Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp())
-                || !withoutFireRecord(newer.getStatus()).equals(withoutFireRecord(older.getStatus()));
-    }
-
-    private static Map<?, ?> withoutFireRecord(TriggerStatus status) {
-        if (status == null) return Map.of();
-        Map<?, ?> fields = STATUS_MAPPER.convertValue(status, Map.class);
-        fields.keySet().removeAll(FireRecorder.STATUS_FIELDS);
-        return fields;
+                || !Objects.equals(newer.getStatus(), older.getStatus());
     }
 
     /**
