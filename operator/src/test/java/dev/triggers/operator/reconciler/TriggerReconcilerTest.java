@@ -3,6 +3,9 @@ package dev.triggers.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.triggers.operator.TriggerOperator;
+import dev.triggers.operator.action.FireRecorder;
+import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.CronSource;
 import dev.triggers.operator.api.v1alpha1.ScaleUpSpec;
@@ -10,29 +13,40 @@ import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.source.SourceFactory;
+import dev.triggers.operator.source.TriggerEvent;
 import dev.triggers.operator.testing.IdleSourceFactory;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.Triggers;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The reconciler: validation, target checks, namespaces, labels, and errors as status. */
+/** The reconciler: validation, target checks, namespaces, labels, errors as status, and how its status is written. */
 class TriggerReconcilerTest {
     static final String NS = "shop";
     MockCluster cluster;
 
     void start(OperatorConfig config) {
+        start(config, new IdleSourceFactory(SourceSpec.WEBHOOK));
+    }
+
+    TriggerOperator start(OperatorConfig config, SourceFactory factory) {
         cluster = MockCluster.start();
         cluster.namespace(NS);
         cluster.namespace("other");
-        cluster.startOperator(config, Clock.systemUTC(), List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
+        return cluster.startOperator(config, Clock.systemUTC(), List.of(factory));
     }
 
     @AfterEach
@@ -180,6 +194,173 @@ class TriggerReconcilerTest {
         cluster.create(trigger);
         Trigger t = awaitStatus("restart-web", TriggerStatus.SUSPENDED);
         assertThat(condition(t, "Ready").getMessage()).contains("nothing fires");
+    }
+
+    /**
+     * JOSDK patches the difference between the Trigger the reconciler read and the one it returned. A fire
+     * recorded in between (FireRecorder's merge patch) is not in that difference: it stays.
+     */
+    @Test
+    void aFireRecordWrittenBetweenTheReadAndTheStatusPatchIsKept() {
+        ScriptedSourceFactory source = new ScriptedSourceFactory();
+        TriggerOperator operator = start(MockCluster.testConfig(), source);
+        cluster.deployment(NS, "web");
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitStatus("restart-web", TriggerStatus.READY);
+        ResourceID id = new ResourceID("restart-web", NS);
+        FireRecorder recorder = new FireRecorder(cluster.client(), Clock.systemUTC());
+        Instant now = Instant.now();
+        recorder.recordStatus(cluster.trigger(NS, "restart-web"), new TriggerEvent(TriggerEvent.WEBHOOK, "ev-1", now), now,
+                FireResult.failed("the first fire"), 1, 0, 0, null, List.of());
+        await().until(() -> operator.sources().trigger(id).map(t -> t.getStatus().getFireCount()).orElse(0L) == 1L);
+
+        // Next reconcile: a second fire is recorded after the read, and the source's block changes, so there is a status to patch.
+        AtomicReference<Trigger> read = new AtomicReference<>();
+        source.onObserve = t -> {
+            if (read.compareAndSet(null, t)) {
+                recorder.recordStatus(t, new TriggerEvent(TriggerEvent.WEBHOOK, "ev-2", now), now.plusSeconds(1),
+                        FireResult.failed("the second fire"), 2, 0, 0, null, List.of());
+            }
+        };
+        source.url = "https://hooks.example/shop/b";
+        touch("restart-web", "1");
+
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getUrl()).isEqualTo("https://hooks.example/shop/b"));
+        assertThat(read.get().getStatus().getFireCount()).as("the reconciler read the first fire").isEqualTo(1L);
+        TriggerStatus s = cluster.trigger(NS, "restart-web").getStatus();
+        assertThat(s.getFireCount()).isEqualTo(2L);
+        assertThat(s.getLastEvent().getId()).isEqualTo("ev-2");
+        assertThat(s.getLastFireResult()).isEqualTo("the second fire");
+        assertThat(s.getStatus()).isEqualTo(TriggerStatus.READY);
+    }
+
+    @Test
+    void aReconcileThatChangesNothingWritesNoStatus() {
+        ScriptedSourceFactory source = new ScriptedSourceFactory();
+        TriggerOperator operator = start(MockCluster.testConfig(), source);
+        cluster.deployment(NS, "web");
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitStatus("restart-web", TriggerStatus.READY);
+        ResourceID id = new ResourceID("restart-web", NS);
+        await().until(() -> operator.sources().trigger(id).map(t -> TriggerStatus.READY.equals(t.getStatus().getStatus())).orElse(false));
+        drainRequests();
+
+        for (int i = 1; i <= 3; i++) {
+            int before = source.observed.get();
+            touch("restart-web", String.valueOf(i));
+            await().until(() -> source.observed.get() > before);
+        }
+        // A last reconcile with a change: once it is written, every reconcile before it has returned.
+        source.url = "https://hooks.example/shop/marker";
+        touch("restart-web", "marker");
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getUrl()).isEqualTo("https://hooks.example/shop/marker"));
+
+        assertThat(statusPatches()).as("one status patch: the marker's, a JSON Patch (JOSDK's diff)").singleElement()
+                .satisfies(type -> assertThat(type).startsWith("application/json-patch+json"));
+    }
+
+    @Test
+    void aTriggerHasAStatusBeforeItsSourceStarts() {
+        ScriptedSourceFactory source = new ScriptedSourceFactory();
+        start(MockCluster.testConfig(), source);
+        cluster.deployment(NS, "web");
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitStatus("restart-web", TriggerStatus.READY);
+        assertThat(source.startedWith.getStatus()).as("the Trigger the source was started with").isNotNull();
+        assertThat(source.startedWith.getStatus().getStatus()).isEqualTo(TriggerStatus.PENDING);
+    }
+
+    @Test
+    void aFailedReconcileIsAnErrorWrittenOnceThenRecovers() {
+        ScriptedSourceFactory source = new ScriptedSourceFactory();
+        start(MockCluster.testConfig(), source);
+        cluster.deployment(NS, "web");
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        Trigger ready = awaitStatus("restart-web", TriggerStatus.READY);
+        drainRequests();
+
+        source.onObserve = t -> { throw new IllegalStateException("boom"); };
+        int before = source.observed.get();
+        touch("restart-web", "1");
+        Trigger failed = awaitStatus("restart-web", TriggerStatus.ERROR);
+        assertThat(failed.getStatus().getErrorMessage()).contains("could not reconcile this Trigger and will retry").contains("boom");
+        assertThat(condition(failed, "Ready").getReason()).isEqualTo("ReconcileError");
+        assertThat(condition(failed, "SourceReady")).as("not observed again: kept").isEqualTo(condition(ready, "SourceReady"));
+        assertThat(failed.getStatus().getUrl()).as("the source still runs").isEqualTo("https://hooks.example/shop/a");
+        // JOSDK retries (and the Error write itself is an update): the same Error is not written again.
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        source.onObserve = t -> { attempts.incrementAndGet(); throw new IllegalStateException("boom"); };
+        await().atMost(Duration.ofSeconds(30)).until(() -> attempts.get() >= 2);
+
+        source.onObserve = t -> {};
+        touch("restart-web", "2");
+        awaitStatus("restart-web", TriggerStatus.READY);
+        assertThat(statusPatches()).as("Error once, Ready once").hasSize(2);
+    }
+
+    /**
+     * JOSDK's patch is a diff against the Trigger read. When the stored Trigger has moved on (a field the patch
+     * replaces or removes is gone), a real API server rejects it with 422: the mock applies such patches
+     * leniently, so that answer is played once here. It is retried on a fresh read, not shown as an Error.
+     */
+    @Test
+    void aStatusPatchRejectedBecauseTheReadWasOutdatedIsRetriedNotAnError() {
+        ScriptedSourceFactory source = new ScriptedSourceFactory();
+        start(MockCluster.testConfig(), source);
+        cluster.deployment(NS, "web");
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitStatus("restart-web", TriggerStatus.READY);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        cluster.closeLater(cluster.client().resources(Trigger.class).inNamespace(NS).withName("restart-web").watch(new io.fabric8.kubernetes.client.Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Trigger t) {
+                if (t.getStatus() != null) seen.add(t.getStatus().getStatus() + " " + t.getStatus().getErrorMessage());
+            }
+
+            @Override
+            public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+        }));
+        cluster.server().expect().patch().withPath("/apis/triggers.dev/v1alpha1/namespaces/" + NS + "/triggers/restart-web/status")
+                .andReturn(422, new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure").withCode(422).withReason("Invalid")
+                        .withMessage("the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: /status/url")
+                        .build()).once();
+
+        int before = source.observed.get();
+        source.url = "https://hooks.example/shop/b";
+        touch("restart-web", "1");
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getUrl()).isEqualTo("https://hooks.example/shop/b"));
+
+        assertThat(source.observed.get() - before).as("reconciles: the rejected one, then its retry").isGreaterThanOrEqualTo(2);
+        assertThat(seen).as("statuses seen").isNotEmpty().allSatisfy(s -> assertThat(s).startsWith(TriggerStatus.READY));
+        assertThat(cluster.trigger(NS, "restart-web").getStatus().getStatus()).isEqualTo(TriggerStatus.READY);
+    }
+
+    private void touch(String name, String value) {
+        cluster.client().resources(Trigger.class).inNamespace(NS).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"metadata\":{\"labels\":{\"touched\":\"" + value + "\"}}}");
+    }
+
+    private void drainRequests() {
+        try {
+            while (cluster.server().takeRequest(1, TimeUnit.MILLISECONDS) != null) {
+                // forgotten
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The content types of the status patches sent since the last drain (the mock has read their bodies). */
+    private List<String> statusPatches() {
+        List<String> types = new java.util.ArrayList<>();
+        try {
+            for (RecordedRequest r; (r = cluster.server().takeRequest(1, TimeUnit.MILLISECONDS)) != null; ) {
+                if ("PATCH".equals(r.getMethod()) && r.getPath().contains("/triggers/") && r.getPath().contains("/status")) types.add(r.getHeader("Content-Type"));
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        return types;
     }
 
     void expectError(String name, Consumer<Trigger> breakIt, String fragment) {

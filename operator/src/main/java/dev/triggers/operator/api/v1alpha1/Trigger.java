@@ -36,9 +36,4 @@ public class Trigger extends CustomResource<TriggerSpec, TriggerStatus> implemen
     public static final String LABEL_TARGET = GROUP + "/target";
     /** Setting this annotation to a new value fires the Trigger once (like Flux's requestedAt). */
     public static final String ANNOTATION_FIRE_REQUEST = GROUP + "/fire-request";
-
-    @Override
-    protected TriggerStatus initStatus() {
-        return new TriggerStatus();
-    }
 }

@@ -7,9 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the operator observed. The reconciler owns status, errorMessage, conditions, observedGeneration,
- * url, webhookSecretName, webhookTokenDigests and nextFireAt; the executor owns the fire record (lastFiredAt, fireCount,
- * lastEvent, lastScheduleTime, lastFireRequest, acceptedEvents). Each writes only its own fields, with a merge patch.
+ * What the operator observed. The reconciler owns status, errorMessage, observedGeneration, conditions, url,
+ * webhookSecretName, webhookTokenDigests, nextFireAt and lastMissedSchedule (a diff-based JSON Patch through
+ * JOSDK); the executor owns the fire record (lastFiredAt, fireCount, coalescedCount, droppedCount, lastEvent,
+ * lastFireResult, lastFireRequest, lastScheduleTime, acceptedEvents: merge patches). Each writes only its own fields.
+ *
+ * <p>Equality is over the reconciler's fields only: two statuses are equal when the reconciler has nothing to
+ * write, whatever the fire record says (it changes on every fire, without the reconciler).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TriggerStatus {
@@ -111,6 +115,27 @@ public class TriggerStatus {
     public void setAcceptedEvents(java.util.Map<String, EventRecord> acceptedEvents) { this.acceptedEvents = acceptedEvents; }
     public String getLastFireResult() { return lastFireResult; }
     public void setLastFireResult(String lastFireResult) { this.lastFireResult = lastFireResult; }
+
+    /** Equal when the reconciler's own fields are: the fire record is not compared (see the class comment). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TriggerStatus s
+                && java.util.Objects.equals(status, s.status)
+                && java.util.Objects.equals(errorMessage, s.errorMessage)
+                && java.util.Objects.equals(observedGeneration, s.observedGeneration)
+                && java.util.Objects.equals(conditions, s.conditions)
+                && java.util.Objects.equals(url, s.url)
+                && java.util.Objects.equals(webhookSecretName, s.webhookSecretName)
+                && java.util.Objects.equals(webhookTokenDigests, s.webhookTokenDigests)
+                && java.util.Objects.equals(nextFireAt, s.nextFireAt)
+                && java.util.Objects.equals(lastMissedSchedule, s.lastMissedSchedule);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(status, errorMessage, observedGeneration, conditions, url, webhookSecretName,
+                webhookTokenDigests, nextFireAt, lastMissedSchedule);
+    }
 
     /** The event that caused a fire, as shown on the status. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
