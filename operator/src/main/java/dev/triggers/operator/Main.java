@@ -1,6 +1,7 @@
 package dev.triggers.operator;
 
 import dev.triggers.operator.config.OperatorConfig;
+import dev.triggers.operator.ops.ApiRequestMetrics;
 import dev.triggers.operator.ops.OpsServer;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.webhook.WebhookSourceFactory;
@@ -29,14 +30,19 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         OperatorConfig config = OperatorConfig.fromEnv(System.getenv());
-        KubernetesClient client = new KubernetesClientBuilder().build();
-        run(client, config);
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Its requests counted (trigger_operator_api_requests_total): what the operator costs the API server.
+        KubernetesClient client = ApiRequestMetrics.instrument(new KubernetesClientBuilder(), metrics).build();
+        run(client, config, metrics);
     }
 
     /** Runs the operator until the JVM is asked to stop (SIGTERM): then shuts down gracefully. */
     public static void run(KubernetesClient client, OperatorConfig config) throws InterruptedException {
+        run(client, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    private static void run(KubernetesClient client, OperatorConfig config, PrometheusMeterRegistry metrics) throws InterruptedException {
         Clock clock = Clock.systemUTC();
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
