@@ -98,7 +98,8 @@ final class BenchEnv implements AutoCloseable {
         if (external != null) {
             return new BenchEnv(options, scenario, report, null, externalClient(external), external, work);
         }
-        MockCluster cluster = MockCluster.start();
+        // Objects shaped as a real API server's (metadata.managedFields): what the operator caches is then as big.
+        MockCluster cluster = MockCluster.start(0, RealShapedObjects::onRequest);
         Path kubeconfig = writeKubeconfig(cluster.client().getMasterUrl().toString(), work.resolve("kubeconfig"));
         return new BenchEnv(options, scenario, report, cluster, cluster.client(), kubeconfig, work);
     }
