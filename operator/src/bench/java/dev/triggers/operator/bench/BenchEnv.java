@@ -209,7 +209,8 @@ final class BenchEnv implements AutoCloseable {
                 report.add(scenario, "operator: peak RSS (VmHWM)", operator.peakRssMiB(), "MiB", "≤ 512 MiB (chart limit)");
                 report.add(scenario, "operator: API requests (its client's count)", requests, "requests", "");
                 report.add(scenario, "operator: API requests per Trigger (" + triggersCreated() + " Triggers)", requests / triggers, "requests", "");
-                System.out.println("  operator's API requests by verb and resource: " + m.topRequests(8));
+                System.out.println("  operator's API requests by verb and resource: " + m.topRequests(10));
+                System.out.println("  operator's live threads by name: " + operator.threadGroups());
             } else {
                 report.add(scenario, "operator: JVM had exited (see " + workDir.resolve("operator-" + scenario + ".log") + ")", Double.NaN, "", "");
             }

@@ -187,6 +187,27 @@ public final class OperatorProcess implements AutoCloseable {
         return procStatus("VmRSS:") / 1024.0;
     }
 
+    /**
+     * The JVM's live threads by name, numbers folded ("HttpClient-N-Worker-N"), most first, as "name ×count"
+     * (Linux keeps the first 15 characters of a thread's name).
+     */
+    public String threadGroups() throws IOException {
+        Map<String, Integer> groups = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    groups.merge(Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "N"), 1, Integer::sum);
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        groups.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .forEach(e -> sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(" ×").append(e.getValue()));
+        return sb.toString();
+    }
+
     /** The highest resident set size the JVM had so far (VmHWM): what a container's memory limit is held against. */
     public double peakRssMiB() throws IOException {
         return procStatus("VmHWM:") / 1024.0;
