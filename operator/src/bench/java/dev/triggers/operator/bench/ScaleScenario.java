@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * creates the N (baseline), the operator starts and brings all to Ready: time, its API requests per Trigger
  * (from its own client's metrics, so on a real server too), threads started, CPU per reconcile, RSS, heap
  * after GC per 1 000 Triggers and the classes that hold it; then 1 000 updates and 1 000 deletes, and the
- * time to converge.
+ * time to converge. {@code --ready-minutes} bounds the wait for all Ready (default 15, times (size/5 000)² above 5 000).
  */
 final class ScaleScenario implements Benchmarks.Scenario {
     static final int NAMESPACES = 50;
@@ -29,6 +29,7 @@ final class ScaleScenario implements Benchmarks.Scenario {
         int n = env.options.size();
         // The mock answers each request by scanning its whole store: past 5 000 Triggers waits grow with n².
         double slower = Math.max(1, Math.pow(n / 5000.0, 2));
+        Duration readyTimeout = Duration.ofMinutes(Long.parseLong(env.options.option("ready-minutes", Long.toString((long) (15 * slower)))));
         for (int i = 0; i < NAMESPACES; i++) {
             env.namespace(NS_PREFIX + i);
             BenchFixtures.deployment(client, NS_PREFIX + i, "web");
@@ -65,7 +66,7 @@ final class ScaleScenario implements Benchmarks.Scenario {
         long requestsBefore = env.cluster == null ? -1 : env.cluster.server().getRequestCount();
         start = System.nanoTime();
         OperatorProcess operator = env.startOperator(Map.of());
-        BenchFixtures.awaitAll(env, n, BenchFixtures::ready, Duration.ofSeconds((long) (360 * slower)));
+        BenchFixtures.awaitAll(env, n, BenchFixtures::ready, readyTimeout);
         double allReady = (System.nanoTime() - start) / 1e9;
         double cpu = operator.cpu().toMillis() / 1000.0;
         OperatorMetrics ready = operator.metrics();
