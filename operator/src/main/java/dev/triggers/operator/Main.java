@@ -3,6 +3,7 @@ package dev.triggers.operator;
 import dev.triggers.operator.config.BadSettingsException;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.config.Settings;
+import dev.triggers.operator.ops.ApiRequestMetrics;
 import dev.triggers.operator.ops.OpsServer;
 import dev.triggers.operator.source.SourceFactory;
 import java.util.List;
@@ -31,8 +32,10 @@ public final class Main {
     public static void main(String[] args) throws InterruptedException {
         sizeCommonPool();
         OperatorConfig config = configOrExit(System.getenv());
-        KubernetesClient client = new KubernetesClientBuilder().build();
-        run(client, config);
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Its requests counted (trigger_operator_api_requests_total): what the operator costs the API server.
+        KubernetesClient client = ApiRequestMetrics.instrument(new KubernetesClientBuilder(), metrics).build();
+        run(client, config, metrics);
     }
 
     static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
@@ -68,8 +71,11 @@ public final class Main {
 
     /** Runs the operator until the JVM is asked to stop (SIGTERM): then shuts down gracefully. */
     public static void run(KubernetesClient client, OperatorConfig config) throws InterruptedException {
+        run(client, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    private static void run(KubernetesClient client, OperatorConfig config, PrometheusMeterRegistry metrics) throws InterruptedException {
         Clock clock = Clock.systemUTC();
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * What a real kubectl needs from an API server and the CRUD mock does not serve, in front of it:
@@ -33,9 +34,16 @@ final class KubectlDispatcher extends Dispatcher implements CustomResourceAware,
     private static final String CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
     private final Dispatcher crud;
+    private final UnaryOperator<RecordedRequest> rewrite;
 
     KubectlDispatcher(Dispatcher crud) {
+        this(crud, UnaryOperator.identity());
+    }
+
+    /** @param rewrite applied to every request first (the benchmark shapes objects as a real API server's with it) */
+    KubectlDispatcher(Dispatcher crud, UnaryOperator<RecordedRequest> rewrite) {
         this.crud = crud;
+        this.rewrite = rewrite;
     }
 
     /** A parsed object or collection path: /api/v1/namespaces/demo/pods/web/status. */
@@ -69,7 +77,8 @@ final class KubectlDispatcher extends Dispatcher implements CustomResourceAware,
     }
 
     @Override
-    public MockResponse dispatch(RecordedRequest request) {
+    public MockResponse dispatch(RecordedRequest original) {
+        RecordedRequest request = rewrite.apply(original);
         String full = request.getPath();
         int q = full.indexOf('?');
         String path = q < 0 ? full : full.substring(0, q);

@@ -20,6 +20,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
@@ -33,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Kubernetes API for tests and the embedded mode: the fabric8 mock server in CRUD mode over plain
@@ -57,9 +59,18 @@ public final class MockCluster implements AutoCloseable {
 
     /** Starts on the given loopback port (0: any free one) and installs the Trigger CRD. */
     public static MockCluster start(int port) {
+        return start(port, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts on the given loopback port (0: any free one), with every request passed through {@code rewrite}
+     * before it is served (the benchmark gives new objects managedFields as a real API server would), and
+     * installs the Trigger CRD.
+     */
+    public static MockCluster start(int port, UnaryOperator<RecordedRequest> rewrite) {
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
-                new KubectlDispatcher(new MergePatchDispatcher(responses)), false);
+                new KubectlDispatcher(new MergePatchDispatcher(responses), rewrite), false);
         try {
             server.init(InetAddress.getLoopbackAddress(), port);
         } catch (Exception e) {

@@ -19,35 +19,62 @@ public final class OperatorProcess implements AutoCloseable {
     static final String OPERATOR_MAIN = "dev.triggers.operator.Main";
 
     private final Process process;
+    /** The operator's metrics port (its /metrics), or 0 for another main class. */
+    private int metricsPort;
 
     private OperatorProcess(Process process) {
         this.process = process;
     }
 
-    public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log, String memoryLimit) throws IOException {
-        return start(kubeconfig, env, log, memoryLimit, false);
-    }
-
-    /** @param jfr start a JFR recording (profile settings) with the JVM, see {@link #dumpRecording} */
-    public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log, String memoryLimit, boolean jfr) throws IOException {
+    /**
+     * @param jfr start a JFR recording (profile settings) with the JVM, see {@link #dumpRecording}
+     * @param metricsPort the METRICS_PORT it is given, where {@link #metrics} reads
+     */
+    public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log, String memoryLimit, boolean jfr, int metricsPort)
+            throws IOException {
         Map<String, String> all = new java.util.HashMap<>();
         all.put("KUBECONFIG", kubeconfig.toString());
         all.put("LOG_LEVEL", "WARN");
+        all.put("METRICS_PORT", Integer.toString(metricsPort));
         all.putAll(env);
-        return startMain(OPERATOR_MAIN, List.of(), all, log, memoryLimit, jfr);
+        OperatorProcess started = startMain(OPERATOR_MAIN, List.of(), all, log, memoryLimit, jfr);
+        started.metricsPort = Integer.parseInt(all.get("METRICS_PORT"));
+        return started;
+    }
+
+    /** What the operator reports on its /metrics now. */
+    OperatorMetrics metrics() throws Exception {
+        if (metricsPort <= 0) throw new IllegalStateException("not an operator: no metrics port");
+        return OperatorMetrics.scrape(metricsPort);
+    }
+
+    /** Waits until the operator's /metrics answers (its JVM has started and wired everything). */
+    OperatorMetrics awaitMetrics(java.time.Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline && isAlive()) {
+            try {
+                OperatorMetrics m = metrics();
+                if (!Double.isNaN(m.value(OperatorMetrics.SOURCES_RUNNING))) return m;
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the operator's /metrics did not come up" + (isAlive() ? "" : " (its JVM exited)"), last);
     }
 
     /**
      * Any main class of this classpath, in a JVM started as the operator's is: sized as in a container with
      * that memory limit, as the chart runs it (heap 75% of it, small initial heap, and the serial collector
      * the JVM picks in a container below ~1.8 GiB, which MaxRAM alone does not make it pick on this
-     * bigger machine), with the logback configuration.
+     * bigger machine, and the chart's -XX:+ExitOnOutOfMemoryError), with the logback configuration.
      */
     public static OperatorProcess startMain(String mainClass, List<String> args, Map<String, String> env, Path log, String memoryLimit,
                                             boolean jfr) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:MaxRAM=" + memoryLimit, "-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC"));
+                "-XX:MaxRAM=" + memoryLimit, "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC"));
         // The profile settings, sampling every 2 ms rather than 10: a 10 s window then has enough samples.
         if (jfr) cmd.add("-XX:StartFlightRecording=name=" + RECORDING + ",settings=profile,jdk.ExecutionSample#period=2ms");
         // Extra JVM options for the operator's JVM only, to measure one (e.g. a GC or pool setting) against the default.
@@ -160,6 +187,32 @@ public final class OperatorProcess implements AutoCloseable {
         return procStatus("VmRSS:") / 1024.0;
     }
 
+    /**
+     * The JVM's live threads by name, numbers folded ("HttpClient-N-Worker-N"), most first, as "name ×count"
+     * (Linux keeps the first 15 characters of a thread's name).
+     */
+    public String threadGroups() throws IOException {
+        Map<String, Integer> groups = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    groups.merge(Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "N"), 1, Integer::sum);
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        groups.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .forEach(e -> sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(" ×").append(e.getValue()));
+        return sb.toString();
+    }
+
+    /** The highest resident set size the JVM had so far (VmHWM): what a container's memory limit is held against. */
+    public double peakRssMiB() throws IOException {
+        return procStatus("VmHWM:") / 1024.0;
+    }
+
     public long threads() throws IOException {
         return procStatus("Threads:");
     }
@@ -176,6 +229,15 @@ public final class OperatorProcess implements AutoCloseable {
             if (m.find()) usedKiB += Long.parseLong(m.group(2));
         }
         return usedKiB > 0 ? usedKiB / 1024.0 : Double.NaN;
+    }
+
+    /**
+     * The classes holding the most heap (jcmd GC.class_histogram, which runs a full GC first): the first
+     * {@code rows} lines as "instances bytes class".
+     */
+    public List<String> classHistogram(int rows) throws IOException, InterruptedException {
+        return jcmd("GC.class_histogram").lines().filter(l -> l.matches("^\\s*\\d+:.*")).limit(rows)
+                .map(l -> l.replaceFirst("^\\s*\\d+:\\s+", "").trim().replaceAll("\\s+", " ")).toList();
     }
 
     private String jcmd(String... command) throws IOException, InterruptedException {

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the operator's RSS at the start and the end.
  */
 final class SoakScenario implements Benchmarks.Scenario {
-    static final String NS = "soak";
+    static final String NS = "bench-soak";
     static final int WEBHOOK_TRIGGERS = 100;
     static final int SQS_TRIGGERS = 100;
     static final int DEPLOYMENTS = 10;
@@ -27,16 +27,16 @@ final class SoakScenario implements Benchmarks.Scenario {
     @Override
     public void run(BenchEnv env, Report report) throws Exception {
         var client = env.client;
-        BenchFixtures.namespace(client, NS);
+        env.namespace(NS);
         for (int i = 0; i < DEPLOYMENTS; i++) BenchFixtures.deployment(client, NS, "app-" + i);
         BenchFixtures.sqsCredentials(client, NS);
         try (ElasticMq sqs = ElasticMq.start()) {
             String[] queues = new String[SQS_TRIGGERS];
             for (int i = 0; i < SQS_TRIGGERS; i++) queues[i] = sqs.createQueue("soak-" + i, 30);
-            OperatorProcess operator = env.startOperator(Map.of("SQS_POLL_THREADS", "32"));
-            for (int i = 0; i < WEBHOOK_TRIGGERS; i++) client.resource(BenchFixtures.webhookTrigger(NS, "hook-" + i, "app-" + (i % DEPLOYMENTS), 2)).create();
-            for (int i = 0; i < SQS_TRIGGERS; i++) client.resource(BenchFixtures.sqsTrigger(NS, "queue-" + i, "app-" + (i % DEPLOYMENTS), 2, queues[i], sqs.endpoint(), 2)).create();
-            BenchFixtures.awaitAll(client, WEBHOOK_TRIGGERS + SQS_TRIGGERS, BenchFixtures::ready, Duration.ofMinutes(3));
+            OperatorProcess operator = env.startOperator(SqsScenario.allowing(sqs, Map.of("SQS_POLL_THREADS", "32")));
+            for (int i = 0; i < WEBHOOK_TRIGGERS; i++) env.create(BenchFixtures.webhookTrigger(NS, "hook-" + i, "app-" + (i % DEPLOYMENTS), 2));
+            for (int i = 0; i < SQS_TRIGGERS; i++) env.create(BenchFixtures.sqsTrigger(NS, "queue-" + i, "app-" + (i % DEPLOYMENTS), 2, queues[i], sqs.endpoint(), 2));
+            BenchFixtures.awaitAll(env, WEBHOOK_TRIGGERS + SQS_TRIGGERS, BenchFixtures::ready, Duration.ofMinutes(3));
             double rssStart = operator.rssMiB();
             String[] tokens = new String[WEBHOOK_TRIGGERS];
             for (int i = 0; i < WEBHOOK_TRIGGERS; i++) tokens[i] = BenchFixtures.token(client, NS, "hook-" + i);
@@ -104,6 +104,7 @@ final class SoakScenario implements Benchmarks.Scenario {
             report.add("soak", "SQS messages lost", Math.max(0, sqsSent.get() - queued[0] - queued[1]), "messages", "0");
             report.add("soak", "operator RSS at start", rssStart, "MiB", "");
             report.add("soak", "operator RSS at end", operator.rssMiB(), "MiB", "");
+            env.stopOperator(); // before ElasticMQ goes: else its sources turn to Error on the way out
         }
     }
 

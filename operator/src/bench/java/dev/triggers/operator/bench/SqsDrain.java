@@ -43,7 +43,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * (send to fire done, one message per fire) and the drain rate of a backlog. Not a test: nothing asserted.
  *
  * <pre>
- * java -XX:NativeMemoryTracking=summary -cp ... dev.triggers.operator.bench.SqsDrain --triggers 1000 --messages 5000 --poll-threads 64
+ * cd operator && mvn -B -o -q -Pbench test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -XX:NativeMemoryTracking=summary -cp target/bench-classes:target/test-classes:target/classes:$(cat target/cp.txt) dev.triggers.operator.bench.SqsDrain --triggers 1000 --messages 5000 --poll-threads 64
  * </pre>
  */
 public final class SqsDrain {

@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * (404: a wrong token). Prints req/s, p50 and p99. A measurement, not a test:
  *
  * <pre>
- * cd operator && mvn -q -o test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.triggers.operator.bench.WebhookThroughput [-Dexec.args="--requests 20000 --concurrency 16"]
+ * cd operator && mvn -B -o -q -Pbench test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -cp target/bench-classes:target/test-classes:target/classes:$(cat target/cp.txt) dev.triggers.operator.bench.WebhookThroughput [--requests 20000 --concurrency 16]
  * </pre>
  */
 public final class WebhookThroughput {

@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * What 1 000 NATS Triggers sharing one connection cost (threads, heap), and publish → patch latency.
  *
  * <pre>
- * cd operator && mvn -B -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
- * java -Xmx1g -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.triggers.operator.bench.NatsLatency [triggers] [samples] [operatorTriggers]
+ * cd operator && mvn -B -o -q -Pbench test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -Xmx1g -cp target/bench-classes:target/test-classes:target/classes:$(cat target/cp.txt) dev.triggers.operator.bench.NatsLatency [triggers] [samples] [operatorTriggers]
  * </pre>
  *
  * Part 1 runs the NATS sources alone (no Kubernetes API: fires complete at once), so the figures are

@@ -54,7 +54,7 @@ final class SqsScenario implements Benchmarks.Scenario {
         KubernetesClient client = env.client;
         int samples = Math.min(200, env.options.fires());
         int messages = env.options.messages();
-        BenchFixtures.namespace(client, NS);
+        env.namespace(NS);
         BenchFixtures.sqsCredentials(client, NS);
         Deployment baseline = BenchFixtures.deployment(client, NS, "baseline");
         for (int i = 0; i < TRIGGERS; i++) BenchFixtures.deployment(client, NS, "app-" + i);
@@ -74,11 +74,11 @@ final class SqsScenario implements Benchmarks.Scenario {
             double baseRate = messages / (baseDrain.empty() / 1e9);
             report.add("sqs", "baseline drain (receive 10, PATCH, delete batch)", baseRate, "msg/s", "");
 
-            env.startOperator(Map.of("SQS_POLL_THREADS", Integer.toString(POLL_THREADS)));
+            env.startOperator(allowing(sqs, Map.of("SQS_POLL_THREADS", Integer.toString(POLL_THREADS))));
             for (int i = 0; i < TRIGGERS; i++) {
-                client.resource(BenchFixtures.sqsTrigger(NS, "sqs-" + i, "app-" + i, 0, queues.get(i), sqs.endpoint(), WAIT_SECONDS)).create();
+                env.create(BenchFixtures.sqsTrigger(NS, "sqs-" + i, "app-" + i, 0, queues.get(i), sqs.endpoint(), WAIT_SECONDS));
             }
-            long ready = BenchFixtures.awaitAll(client, TRIGGERS, BenchFixtures::ready, Duration.ofMinutes(2));
+            long ready = BenchFixtures.awaitAll(env, TRIGGERS, BenchFixtures::ready, Duration.ofMinutes(2));
             System.out.printf("  %d SQS Triggers Ready in %.1f s%n", TRIGGERS, ready / 1e9);
             Send message = body -> sqs.send(queues.get(0), body);
             latency(watch, WARMUP, "operator warm-up", message);
@@ -98,12 +98,24 @@ final class SqsScenario implements Benchmarks.Scenario {
             long[] fired = awaitAccounted(client, sent, Duration.ofSeconds(60));
             int left = 0;
             for (String q : queues) left += sqs.messagesLeft(q);
-            env.operator.close(); // before ElasticMQ goes: else 100 sources turn to Error on the way out
+            env.stopOperator(); // before ElasticMQ goes: else 100 sources turn to Error on the way out
             report.add("sqs", "operator fires", fired[0], "fires", "");
             report.add("sqs", "messages coalesced into a fire", fired[1], "messages", "");
             report.add("sqs", "messages left in the queues", left, "messages", "0");
             report.add("sqs", "messages not accounted for in status", Math.max(0, sent - fired[0] - fired[1]), "messages", "0");
         }
+    }
+
+    /**
+     * The operator's settings plus what lets its Triggers use this ElasticMQ: a loopback endpoint, which the
+     * tenancy policy refuses unless the cluster admin allows it (as the chart's tenancy values would).
+     */
+    static Map<String, String> allowing(ElasticMq sqs, Map<String, String> settings) {
+        String host = java.net.URI.create(sqs.endpoint()).getHost();
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put(dev.triggers.operator.config.TenantPolicy.ENV_SQS_ALLOWED_ENDPOINTS, host);
+        all.put(dev.triggers.operator.config.TenantPolicy.ENV_ALLOWED_NETWORKS, host);
+        return all;
     }
 
     /** Send → the event id on the Deployment's pod template, one message at a time. */

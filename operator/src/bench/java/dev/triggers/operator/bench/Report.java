@@ -16,7 +16,7 @@ public final class Report {
     /** One figure: scenario, name, value, unit, and the goal it is held against (free text). */
     public record Row(String scenario, String figure, double value, String unit, String goal) {}
 
-    private final List<Row> rows = new ArrayList<>();
+    private final List<Row> rows = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Object> machine = new LinkedHashMap<>();
 
     public Report() {
@@ -24,6 +24,15 @@ public final class Report {
         machine.put("cores", Runtime.getRuntime().availableProcessors());
         machine.put("java", System.getProperty("java.version"));
         machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    }
+
+    /** One more fact about where the figures come from (the cluster's URL, say). */
+    public void machine(String key, Object value) {
+        machine.put(key, value);
+    }
+
+    public List<Row> rows() {
+        return List.copyOf(rows);
     }
 
     public void add(String scenario, String figure, double value, String unit, String goal) {

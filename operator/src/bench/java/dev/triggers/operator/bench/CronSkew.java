@@ -26,8 +26,8 @@ import java.util.List;
  * the real executor. Prints figures; asserts nothing.
  *
  * <pre>
- * cd operator && mvn -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
- * java -cp target/test-classes:target/classes:$(cat target/cp.txt) dev.triggers.operator.bench.CronSkew 1000 [--dispatch-only]
+ * cd operator && mvn -B -o -q -Pbench test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -cp target/bench-classes:target/test-classes:target/classes:$(cat target/cp.txt) dev.triggers.operator.bench.CronSkew 1000 [--dispatch-only]
  * </pre>
  *
  * First the scheduler alone (dispatch skew: slot to event handed to the executor, no API), then end to

@@ -80,11 +80,11 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         System.out.println("  load generator: " + generator.describe());
         report.add("ingest", "load generator: " + generator.describe(), Integer.parseInt(env.options.option("connections", "32")), "connections", "");
 
-        BenchFixtures.namespace(client, NS);
+        env.namespace(NS);
         BenchFixtures.deployment(client, NS, "web");
         env.startOperator(Map.of());
-        for (int i = 0; i < TRIGGERS; i++) client.resource(BenchFixtures.webhookTrigger(NS, "hook-" + i, "web", 5)).create();
-        BenchFixtures.awaitAll(client, TRIGGERS, BenchFixtures::ready, Duration.ofSeconds(120));
+        for (int i = 0; i < TRIGGERS; i++) env.create(BenchFixtures.webhookTrigger(NS, "hook-" + i, "web", 5));
+        BenchFixtures.awaitAll(env, TRIGGERS, BenchFixtures::ready, Duration.ofSeconds(120));
         String[] tokens = new String[TRIGGERS];
         for (int i = 0; i < TRIGGERS; i++) tokens[i] = BenchFixtures.token(client, NS, "hook-" + i);
 
