@@ -22,8 +22,25 @@ public final class OperatorProcess implements AutoCloseable {
     /** The operator's metrics port (its /metrics), or 0 for another main class. */
     private int metricsPort;
 
+    /** The highest VmHWM seen by a once-a-second look, so that it is known even after the JVM died (of an OOM, say). */
+    private volatile long peakRssKiB;
+
     private OperatorProcess(Process process) {
         this.process = process;
+        Thread sampler = new Thread(() -> {
+            while (process.isAlive()) {
+                try {
+                    peakRssKiB = Math.max(peakRssKiB, procStatus("VmHWM:"));
+                    Thread.sleep(1000);
+                } catch (IOException | RuntimeException e) {
+                    return; // gone
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler-" + process.pid());
+        sampler.setDaemon(true);
+        sampler.start();
     }
 
     /**
@@ -209,8 +226,13 @@ public final class OperatorProcess implements AutoCloseable {
     }
 
     /** The highest resident set size the JVM had so far (VmHWM): what a container's memory limit is held against. */
-    public double peakRssMiB() throws IOException {
-        return procStatus("VmHWM:") / 1024.0;
+    public double peakRssMiB() {
+        try {
+            if (process.isAlive()) peakRssKiB = Math.max(peakRssKiB, procStatus("VmHWM:"));
+        } catch (IOException | RuntimeException e) {
+            // it died meanwhile: the last sample stands
+        }
+        return peakRssKiB / 1024.0;
     }
 
     public long threads() throws IOException {
