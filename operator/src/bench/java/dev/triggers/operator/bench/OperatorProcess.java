@@ -258,8 +258,14 @@ public final class OperatorProcess implements AutoCloseable {
      * {@code rows} lines as "instances bytes class".
      */
     public List<String> classHistogram(int rows) throws IOException, InterruptedException {
-        return jcmd("GC.class_histogram").lines().filter(l -> l.matches("^\\s*\\d+:.*")).limit(rows)
-                .map(l -> l.replaceFirst("^\\s*\\d+:\\s+", "").trim().replaceAll("\\s+", " ")).toList();
+        return classHistogram(rows, ".*");
+    }
+
+    /** The same, only the classes whose name matches the regular expression. */
+    public List<String> classHistogram(int rows, String classes) throws IOException, InterruptedException {
+        return jcmd("GC.class_histogram").lines().filter(l -> l.matches("^\\s*\\d+:\\s+\\d+\\s.*"))
+                .map(l -> l.replaceFirst("^\\s*\\d+:\\s+", "").trim().replaceAll("\\s+", " "))
+                .filter(l -> l.substring(l.lastIndexOf(' ') + 1).matches(classes)).limit(rows).toList();
     }
 
     private String jcmd(String... command) throws IOException, InterruptedException {
