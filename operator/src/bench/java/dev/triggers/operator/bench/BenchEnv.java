@@ -38,7 +38,7 @@ import java.util.logging.Logger;
 final class BenchEnv implements AutoCloseable {
     private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
-    /** The Helm chart's default memory limit of the operator container. */
+    /** The Helm chart's default memory limit of the operator container (--memory-limit sizes the operator's JVM for another). */
     static final String CHART_MEMORY_LIMIT = "512m";
     /** On every namespace the benchmark makes: only such namespaces are ever deleted by it. */
     static final String LABEL = "triggers.dev/bench";
@@ -187,9 +187,18 @@ final class BenchEnv implements AutoCloseable {
         all.putIfAbsent("WEBHOOK_BASE_URL", "http://127.0.0.1:" + webhookPort);
         all.putIfAbsent("WEBHOOK_RATE_LIMIT_PER_MINUTE", "100000000");
         all.putIfAbsent("RECHECK_SECONDS", "5");
-        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, workDir.resolve("operator-" + scenario + ".log"), CHART_MEMORY_LIMIT, options.jfr(),
+        operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, operatorLog(), memoryLimit(), options.jfr(),
                 metricsPort);
         return operator;
+    }
+
+    Path operatorLog() {
+        return workDir.resolve("operator-" + scenario + ".log");
+    }
+
+    /** The container memory limit the operator's JVM is sized for: the chart's default, or --memory-limit (e.g. 1g). */
+    String memoryLimit() {
+        return options.option("memory-limit", CHART_MEMORY_LIMIT);
     }
 
     /**
@@ -206,13 +215,14 @@ final class BenchEnv implements AutoCloseable {
                 double requests = m.sum(OperatorMetrics.API_REQUESTS);
                 report.add(scenario, "operator: threads started (JVM, in all)", m.value(OperatorMetrics.THREADS_STARTED), "threads", "");
                 report.add(scenario, "operator: live threads at the end", m.value(OperatorMetrics.THREADS_LIVE), "threads", "");
-                report.add(scenario, "operator: peak RSS (VmHWM)", operator.peakRssMiB(), "MiB", "≤ 512 MiB (chart limit)");
+                report.add(scenario, "operator: peak RSS (VmHWM)", operator.peakRssMiB(), "MiB", "≤ " + memoryLimit() + " (container limit)");
                 report.add(scenario, "operator: API requests (its client's count)", requests, "requests", "");
                 report.add(scenario, "operator: API requests per Trigger (" + triggersCreated() + " Triggers)", requests / triggers, "requests", "");
                 System.out.println("  operator's API requests by verb and resource: " + m.topRequests(10));
                 System.out.println("  operator's live threads by name: " + operator.threadGroups());
             } else {
-                report.add(scenario, "operator: JVM had exited (see " + workDir.resolve("operator-" + scenario + ".log") + ")", Double.NaN, "", "");
+                report.add(scenario, "operator: JVM had exited (see " + operatorLog() + ")", Double.NaN, "", "");
+                report.add(scenario, "operator: peak RSS (VmHWM) before it exited", operator.peakRssMiB(), "MiB", "≤ " + memoryLimit() + " (container limit)");
             }
         } finally {
             operator.close();

@@ -98,6 +98,10 @@ final class BenchFixtures {
         long count = 0;
         try (var informer = env.client.resources(Trigger.class).inAnyNamespace().inform()) {
             while (System.nanoTime() < deadline) {
+                if (env.operator != null && !env.operator.isAlive()) {
+                    throw new IllegalStateException("the operator's JVM exited with " + count + " of " + expected
+                            + " Triggers in the state (see " + env.operatorLog() + ")");
+                }
                 count = informer.getStore().list().stream()
                         .filter(t -> env.namespaces().contains(t.getMetadata().getNamespace())).filter(done).count();
                 if (count >= expected) return System.nanoTime() - start;

@@ -22,8 +22,25 @@ public final class OperatorProcess implements AutoCloseable {
     /** The operator's metrics port (its /metrics), or 0 for another main class. */
     private int metricsPort;
 
+    /** The highest VmHWM seen by a once-a-second look, so that it is known even after the JVM died (of an OOM, say). */
+    private volatile long peakRssKiB;
+
     private OperatorProcess(Process process) {
         this.process = process;
+        Thread sampler = new Thread(() -> {
+            while (process.isAlive()) {
+                try {
+                    peakRssKiB = Math.max(peakRssKiB, procStatus("VmHWM:"));
+                    Thread.sleep(1000);
+                } catch (IOException | RuntimeException e) {
+                    return; // gone
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler-" + process.pid());
+        sampler.setDaemon(true);
+        sampler.start();
     }
 
     /**
@@ -209,8 +226,13 @@ public final class OperatorProcess implements AutoCloseable {
     }
 
     /** The highest resident set size the JVM had so far (VmHWM): what a container's memory limit is held against. */
-    public double peakRssMiB() throws IOException {
-        return procStatus("VmHWM:") / 1024.0;
+    public double peakRssMiB() {
+        try {
+            if (process.isAlive()) peakRssKiB = Math.max(peakRssKiB, procStatus("VmHWM:"));
+        } catch (IOException | RuntimeException e) {
+            // it died meanwhile: the last sample stands
+        }
+        return peakRssKiB / 1024.0;
     }
 
     public long threads() throws IOException {
@@ -236,8 +258,14 @@ public final class OperatorProcess implements AutoCloseable {
      * {@code rows} lines as "instances bytes class".
      */
     public List<String> classHistogram(int rows) throws IOException, InterruptedException {
-        return jcmd("GC.class_histogram").lines().filter(l -> l.matches("^\\s*\\d+:.*")).limit(rows)
-                .map(l -> l.replaceFirst("^\\s*\\d+:\\s+", "").trim().replaceAll("\\s+", " ")).toList();
+        return classHistogram(rows, ".*");
+    }
+
+    /** The same, only the classes whose name matches the regular expression. */
+    public List<String> classHistogram(int rows, String classes) throws IOException, InterruptedException {
+        return jcmd("GC.class_histogram").lines().filter(l -> l.matches("^\\s*\\d+:\\s+\\d+\\s.*"))
+                .map(l -> l.replaceFirst("^\\s*\\d+:\\s+", "").trim().replaceAll("\\s+", " "))
+                .filter(l -> l.substring(l.lastIndexOf(' ') + 1).matches(classes)).limit(rows).toList();
     }
 
     private String jcmd(String... command) throws IOException, InterruptedException {

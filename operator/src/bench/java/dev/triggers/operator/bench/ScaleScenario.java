@@ -96,6 +96,8 @@ final class ScaleScenario implements Benchmarks.Scenario {
         report.add("scale", "heap after GC per 1 000 Triggers (beyond the operator with no Trigger)", (heap - idleHeap) * 1000 / n, "MiB", "");
         System.out.println("  heap by class with all Ready (instances, bytes):");
         operator.classHistogram(15).forEach(l -> System.out.println("    " + l));
+        System.out.println("  of which the operator's and the Kubernetes model's classes (instances, bytes):");
+        operator.classHistogram(15, "(dev\\.triggers|io\\.fabric8\\.kubernetes\\.api\\.model)\\..*").forEach(l -> System.out.println("    " + l));
 
         int changes = Math.min(1000, n);
         start = System.nanoTime();
