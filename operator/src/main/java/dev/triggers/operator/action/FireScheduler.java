@@ -78,7 +78,7 @@ final class FireScheduler {
         Submitted submitted;
         synchronized (gate) {
             CompletableFuture<FireResult> fired = gate.pending.add(event);
-            submitted = new Submitted(fired, gate.pending.record(event));
+            submitted = new Submitted(fired, gate.pending.record(event, clock.instant()));
         }
         dispatch(gate);
         return submitted;

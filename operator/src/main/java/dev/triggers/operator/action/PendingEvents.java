@@ -27,6 +27,7 @@ final class PendingEvents {
     private List<TriggerEvent> recorded = new ArrayList<>();
     /** The write that recorded the newest of them; null while none was asked for. */
     private CompletableFuture<Void> recording;
+    private Instant recordingStarted;
 
     /** Adds an event; the future completes with the result of the fire that carries it. */
     CompletableFuture<FireResult> add(TriggerEvent event) {
@@ -41,19 +42,29 @@ final class PendingEvents {
         return otherDone;
     }
 
+    /** How long a failed write answers for the slot before the next call tries again: an outage costs no request per call. */
+    static final java.time.Duration RETRY_FAILED_WRITE_AFTER = java.time.Duration.ofSeconds(1);
+
     /**
      * After {@link #add}: the write that makes the slot durable. {@code start} is true when the caller must make it
-     * (the event opens the slot, or the slot's last write failed): then the event is one the fire may carry.
+     * (the event opens the slot, or the slot's last write failed over a second ago): then the event is one the fire
+     * may carry. A failed write's event is replaced, not kept: what the slot keeps stays bounded during an outage.
      */
-    Recording record(TriggerEvent event) {
-        if (recording != null && !recording.isCompletedExceptionally()) return new Recording(recording, false);
+    Recording record(TriggerEvent event, Instant now) {
+        if (recording != null) {
+            if (!recording.isCompletedExceptionally()) return new Recording(recording, false);
+            if (now.isBefore(recordingStarted.plus(RETRY_FAILED_WRITE_AFTER))) return new Recording(recording, false);
+            recorded.remove(recorded.size() - 1);
+        }
         recording = new CompletableFuture<>();
+        recordingStarted = now;
         recorded.add(event);
         return new Recording(recording, true);
     }
 
     /** After {@link #add}: an event already in status.acceptedEvents (left by an earlier leader). */
     void recorded(TriggerEvent event) {
+        if (recording != null && recording.isCompletedExceptionally()) recorded.remove(recorded.size() - 1);
         recorded.add(event);
         if (recording == null || recording.isCompletedExceptionally()) recording = CompletableFuture.completedFuture(null);
     }
@@ -115,7 +126,6 @@ final class PendingEvents {
         String fireRequest() {
             String request = null;
             for (Pending p : redeliverable) if (TriggerEvent.MANUAL.equals(p.event.source())) request = p.event.id();
-            if (request == null && newest != null && TriggerEvent.MANUAL.equals(newest.source())) request = newest.id();
             return request;
         }
 

@@ -121,7 +121,7 @@ class FireRecordsTest {
 
         PendingEvents pending = new PendingEvents();
         pending.add(kept);
-        pending.record(kept).written().complete(null);
+        pending.record(kept, time.instant()).written().complete(null);
         pending.add(new TriggerEvent(TriggerEvent.WEBHOOK, "folded", time.instant()));
         records.add(web, pending.drain(), patched("restarted"));
         assertThat(status().getAcceptedEvents()).containsOnlyKeys("next-window");
