@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -110,7 +109,9 @@ final class FireRecords {
 
     private void schedule(Log l, Instant firstFired, long delayMillis) {
         Runnable write = () -> {
-            if (firesWaiting.getAsBoolean() && clock.instant().isBefore(firstFired.plus(MAX_DEFERRAL))) {
+            // Records give way to waiting fires, and wait for the writes of the accepted events they clear (without
+            // holding the Trigger's writer thread, which other Triggers share).
+            if ((firesWaiting.getAsBoolean() || l.acceptWritesPending()) && clock.instant().isBefore(firstFired.plus(MAX_DEFERRAL))) {
                 schedule(l, firstFired, INTERVAL.toMillis());
                 return;
             }
@@ -158,14 +159,8 @@ final class FireRecords {
         List<String> acceptedDone = new ArrayList<>();
         String fireRequest = null;
         for (Fired f : fires) {
+            // A write not done by now failed (its caller got a 503) or is unknown: clearing a missing entry is harmless.
             for (TriggerEvent e : f.batch.recorded()) acceptedDone.add(e.id());
-            if (f.batch.recording() != null) {
-                try {
-                    f.batch.recording().get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // Not recorded (its caller got a 503) or still unknown: clearing a missing entry is harmless.
-                }
-            }
             if (f.result.succeeded() && f.batch.fireRequest() != null) fireRequest = f.batch.fireRequest();
         }
         Fired lastSuccess = null;
@@ -285,6 +280,12 @@ final class FireRecords {
 
         Log(ResourceID trigger) {
             this.trigger = trigger;
+        }
+
+        /** Whether a fire waiting for its record carried an accepted event whose write is still in flight. */
+        synchronized boolean acceptWritesPending() {
+            for (Fired f : unrecorded) if (f.batch.recording() != null && !f.batch.recording().isDone()) return true;
+            return false;
         }
     }
 }

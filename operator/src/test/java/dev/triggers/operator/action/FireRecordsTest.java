@@ -112,6 +112,24 @@ class FireRecordsTest {
     }
 
     @Test
+    void aRecordWaitsForTheWriteOfTheAcceptedEventItClearsWithoutHoldingItsThread() {
+        var kept = new TriggerEvent(TriggerEvent.WEBHOOK, "kept", time.instant());
+        PendingEvents pending = new PendingEvents();
+        pending.add(kept);
+        var write = pending.record(kept, time.instant()).written();
+        // The fire ended before its accepted event's write did (the write is slow): the record is put off, the
+        // thread returns at once (the test runs everything on its own thread, so a wait here would hang the test).
+        records.add(web, pending.drain(), patched("restarted"));
+        assertThat(status().getFireCount()).as("no record yet").isNull();
+
+        new FireRecorder(cluster.client(), time).recordAccepted(cluster.trigger(NS, "restart-web"), kept);
+        write.complete(null);
+        time.advance(FireRecords.INTERVAL);
+        assertThat(status().getFireCount()).isEqualTo(1);
+        assertThat(status().getAcceptedEvents()).as("cleared after it was written, not before").isNullOrEmpty();
+    }
+
+    @Test
     void theAcceptedEventsAFireCarriedAreClearedByItsRecord() {
         var kept = new TriggerEvent(TriggerEvent.WEBHOOK, "kept", time.instant());
         new FireRecorder(cluster.client(), time).recordAccepted(cluster.trigger(NS, "restart-web"), kept);
