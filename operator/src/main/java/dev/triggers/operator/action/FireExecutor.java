@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -38,6 +40,8 @@ public final class FireExecutor implements AutoCloseable {
     private final ExecutorService acceptWriters;
     private final FireScheduler scheduler;
     private final FireRecords records;
+    /** An event that fires at once but whose fire has not been tried by then is written into the status meanwhile. */
+    static final Duration KEEP_UNFIRED_AFTER = Duration.ofSeconds(1);
 
     /**
      * @param triggers the Trigger's newest spec the operator knows (the spec a fire acts on)
@@ -90,9 +94,35 @@ public final class FireExecutor implements AutoCloseable {
     public Accepted submitAccepted(ResourceID trigger, TriggerEvent event) {
         received(trigger, List.of(event));
         FireScheduler.Submitted submitted = scheduler.submitRecorded(trigger, event);
-        CompletableFuture<Void> written = submitted.recording().written();
-        if (submitted.recording().start()) records.keepAccepted(trigger, event, written, acceptWriters);
+        PendingEvents.Recording recording = submitted.recording();
+        CompletableFuture<Void> written = recording.written();
+        if (recording.start()) records.keepAccepted(trigger, event, written, acceptWriters);
+        else if (recording.afterFirstAttempt() != null) keepUnlessFired(trigger, event, written, recording.afterFirstAttempt());
         return new Accepted(submitted.fired(), written);
+    }
+
+    /**
+     * An event that fires at once is answered when its first attempt ends, without a write, unless that attempt
+     * leaves it to a retry (kept in memory only) or does not start within a second (the workers are busy): then it is
+     * written into status.acceptedEvents as any other.
+     */
+    private void keepUnlessFired(ResourceID trigger, TriggerEvent event, CompletableFuture<Void> written, CompletableFuture<FireResult> attempt) {
+        AtomicBoolean writing = new AtomicBoolean();
+        Runnable keep = () -> {
+            if (writing.compareAndSet(false, true)) records.keepAccepted(trigger, event, written, acceptWriters);
+        };
+        Runnable late;
+        try {
+            late = Timers.of(timers).schedule(keep, KEEP_UNFIRED_AFTER);
+        } catch (RejectedExecutionException e) {
+            late = () -> { };
+        }
+        Runnable cancelLate = late;
+        attempt.whenComplete((result, thrown) -> {
+            cancelLate.run();
+            if (thrown == null && !result.retryable()) written.complete(null);
+            else keep.run();
+        });
     }
 
     /** {@code recorded} completes once the event is kept in the API, {@code fired} with its fire. */

@@ -116,7 +116,7 @@ class FireRecordsTest {
         var kept = new TriggerEvent(TriggerEvent.WEBHOOK, "kept", time.instant());
         PendingEvents pending = new PendingEvents();
         pending.add(kept);
-        var write = pending.record(kept, time.instant()).written();
+        var write = pending.record(kept, time.instant(), false).written();
         // The fire ended before its accepted event's write did (the write is slow): the record is put off, the
         // thread returns at once (the test runs everything on its own thread, so a wait here would hang the test).
         records.add(web, pending.drain(), patched("restarted"));
@@ -139,7 +139,7 @@ class FireRecordsTest {
 
         PendingEvents pending = new PendingEvents();
         pending.add(kept);
-        pending.record(kept, time.instant()).written().complete(null);
+        pending.record(kept, time.instant(), false).written().complete(null);
         pending.add(new TriggerEvent(TriggerEvent.WEBHOOK, "folded", time.instant()));
         records.add(web, pending.drain(), patched("restarted"));
         assertThat(status().getAcceptedEvents()).containsOnlyKeys("next-window");

@@ -192,6 +192,33 @@ class FireSchedulerTest {
     }
 
     @Test
+    void anEventThatFiresAtOnceWaitsForItsFirstAttemptInsteadOfAWrite() {
+        CompletableFuture<FireResult> attempt = new CompletableFuture<>();
+        outcome = batch -> {
+            attempt.complete(null);
+            return FireResult.of(List.of());
+        };
+        FireScheduler.Submitted first = scheduler.submitRecorded(WEB, event("first"));
+        assertThat(first.recording().start()).as("no write up front").isFalse();
+        assertThat(fires).containsExactly("first×1");
+        assertThat(first.recording().afterFirstAttempt()).as("told of the attempt's result").isCompletedWithValueMatching(FireResult::succeeded);
+
+        // Inside the cooldown the next event waits for the end of it: written up front as before.
+        FireScheduler.Submitted next = scheduler.submitRecorded(WEB, event("next"));
+        assertThat(next.recording().start()).isTrue();
+        assertThat(next.recording().afterFirstAttempt()).isNull();
+    }
+
+    @Test
+    void aFirstAttemptThatFailsForAPassingReasonIsToldSoAndTheRetryCarriesTheSameEvent() {
+        outcome = batch -> fires.size() == 1 ? FireResult.unavailable("the API is unreachable") : FireResult.of(List.of());
+        FireScheduler.Submitted first = scheduler.submitRecorded(WEB, event("first"));
+        assertThat(first.recording().afterFirstAttempt()).isCompletedWithValueMatching(FireResult::retryable);
+        time.advance(Duration.ofMinutes(1));
+        assertThat(fires).containsExactly("first×1", "first×1");
+    }
+
+    @Test
     void eventsAnEarlierLeaderKeptFireOnceAsOneCarryingTheNewest() {
         List<TriggerEvent> kept = List.of(new TriggerEvent(TriggerEvent.WEBHOOK, "older", time.instant().minusSeconds(5)),
                 new TriggerEvent(TriggerEvent.WEBHOOK, "newer", time.instant().minusSeconds(1)));
