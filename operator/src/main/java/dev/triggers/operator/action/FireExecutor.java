@@ -9,8 +9,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
@@ -40,6 +42,7 @@ public final class FireExecutor implements AutoCloseable {
     private final ExecutorService acceptWriters;
     private final FireScheduler scheduler;
     private final FireRecords records;
+    private final Map<ReceivedKey, Counter> receivedCounters = new ConcurrentHashMap<>();
     /** An event that fires at once but whose fire has not been tried by then is written into the status meanwhile. */
     static final Duration KEEP_UNFIRED_AFTER = Duration.ofSeconds(1);
 
@@ -156,13 +159,20 @@ public final class FireExecutor implements AutoCloseable {
             log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
             dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
         }
-        records.forget(trigger);
+        receivedCounters.keySet().removeIf(k -> k.trigger().equals(trigger));
+        records.forget(trigger); // removes the meters from the registry
     }
 
     private void received(ResourceID trigger, List<TriggerEvent> events) {
-        for (TriggerEvent e : events) Counter.builder("trigger_events_received_total")
-                .tags("namespace", trigger.getNamespace().orElse(""), "trigger", trigger.getName(), "source", e.source()).register(metrics).increment();
+        for (TriggerEvent e : events) {
+            // Looked up here, not registered per event: building the meter id showed in the webhook ingest profile.
+            receivedCounters.computeIfAbsent(new ReceivedKey(trigger, e.source()), k -> Counter.builder("trigger_events_received_total")
+                    .tags("namespace", trigger.getNamespace().orElse(""), "trigger", trigger.getName(), "source", k.source()).register(metrics))
+                    .increment();
+        }
     }
+
+    private record ReceivedKey(ResourceID trigger, String source) {}
 
     @Override
     public void close() {
