@@ -4,21 +4,16 @@ import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -42,9 +37,6 @@ public final class FireExecutor implements AutoCloseable {
     private final ExecutorService acceptWriters;
     private final FireScheduler scheduler;
     private final FireRecords records;
-    private final Map<ReceivedKey, Counter> receivedCounters = new ConcurrentHashMap<>();
-    /** An event that fires at once but whose fire has not been tried by then is written into the status meanwhile. */
-    static final Duration KEEP_UNFIRED_AFTER = Duration.ofSeconds(1);
 
     /**
      * @param triggers the Trigger's newest spec the operator knows (the spec a fire acts on)
@@ -85,7 +77,7 @@ public final class FireExecutor implements AutoCloseable {
 
     /** Queues events received together (one fetched batch): they coalesce into one fire. Futures in event order. */
     public List<CompletableFuture<FireResult>> submitAll(ResourceID trigger, List<TriggerEvent> events) {
-        received(trigger, events);
+        records.received(trigger, events);
         return scheduler.submit(trigger, events);
     }
 
@@ -95,37 +87,10 @@ public final class FireExecutor implements AutoCloseable {
      * and a new leader fires what the status holds ({@link #recover}). A failed write fails {@code recorded} (503).
      */
     public Accepted submitAccepted(ResourceID trigger, TriggerEvent event) {
-        received(trigger, List.of(event));
+        records.received(trigger, List.of(event));
         FireScheduler.Submitted submitted = scheduler.submitRecorded(trigger, event);
-        PendingEvents.Recording recording = submitted.recording();
-        CompletableFuture<Void> written = recording.written();
-        if (recording.start()) records.keepAccepted(trigger, event, written, acceptWriters);
-        else if (recording.afterFirstAttempt() != null) keepUnlessFired(trigger, event, written, recording.afterFirstAttempt());
-        return new Accepted(submitted.fired(), written);
-    }
-
-    /**
-     * An event that fires at once is answered when its first attempt ends, without a write, unless that attempt
-     * leaves it to a retry (kept in memory only) or does not start within a second (the workers are busy): then it is
-     * written into status.acceptedEvents as any other.
-     */
-    private void keepUnlessFired(ResourceID trigger, TriggerEvent event, CompletableFuture<Void> written, CompletableFuture<FireResult> attempt) {
-        AtomicBoolean writing = new AtomicBoolean();
-        Runnable keep = () -> {
-            if (writing.compareAndSet(false, true)) records.keepAccepted(trigger, event, written, acceptWriters);
-        };
-        Runnable late;
-        try {
-            late = Timers.of(timers).schedule(keep, KEEP_UNFIRED_AFTER);
-        } catch (RejectedExecutionException e) {
-            late = () -> { };
-        }
-        Runnable cancelLate = late;
-        attempt.whenComplete((result, thrown) -> {
-            cancelLate.run();
-            if (thrown == null && !result.retryable()) written.complete(null);
-            else keep.run();
-        });
+        records.keepAccepted(trigger, event, submitted.recording(), acceptWriters);
+        return new Accepted(submitted.fired(), submitted.recording().written());
     }
 
     /** {@code recorded} completes once the event is kept in the API, {@code fired} with its fire. */
@@ -139,7 +104,7 @@ public final class FireExecutor implements AutoCloseable {
         List<CompletableFuture<FireResult>> futures = scheduler.recover(trigger, accepted);
         if (!futures.isEmpty()) {
             log.info("{}: firing {} webhook events accepted before the last leader stopped", trigger, accepted.size());
-            received(trigger, accepted);
+            records.received(trigger, accepted);
         }
         return futures;
     }
@@ -159,20 +124,8 @@ public final class FireExecutor implements AutoCloseable {
             log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
             dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
         }
-        receivedCounters.keySet().removeIf(k -> k.trigger().equals(trigger));
-        records.forget(trigger); // removes the meters from the registry
+        records.forget(trigger);
     }
-
-    private void received(ResourceID trigger, List<TriggerEvent> events) {
-        for (TriggerEvent e : events) {
-            // Looked up here, not registered per event: building the meter id showed in the webhook ingest profile.
-            receivedCounters.computeIfAbsent(new ReceivedKey(trigger, e.source()), k -> Counter.builder("trigger_events_received_total")
-                    .tags("namespace", trigger.getNamespace().orElse(""), "trigger", trigger.getName(), "source", k.source()).register(metrics))
-                    .increment();
-        }
-    }
-
-    private record ReceivedKey(ResourceID trigger, String source) {}
 
     @Override
     public void close() {

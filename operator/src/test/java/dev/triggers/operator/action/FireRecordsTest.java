@@ -130,6 +130,36 @@ class FireRecordsTest {
     }
 
     @Test
+    void anEventThatFiresAtOnceIsWrittenOnlyIfItsAttemptIsToBeRetriedOrLate() {
+        PendingEvents pending = new PendingEvents();
+        var patched = new TriggerEvent(TriggerEvent.WEBHOOK, "patched", time.instant());
+        pending.add(patched);
+        PendingEvents.Recording first = pending.record(patched, time.instant(), true);
+        records.keepAccepted(web, patched, first, Runnable::run);
+        first.afterFirstAttempt().complete(patched("restarted"));
+        assertThat(first.written()).isCompleted();
+        time.advance(Duration.ofSeconds(5));
+
+        pending = new PendingEvents();
+        var retried = new TriggerEvent(TriggerEvent.WEBHOOK, "retried", time.instant());
+        pending.add(retried);
+        PendingEvents.Recording second = pending.record(retried, time.instant(), true);
+        records.keepAccepted(web, retried, second, Runnable::run);
+        second.afterFirstAttempt().complete(FireResult.unavailable("the API is unreachable"));
+
+        pending = new PendingEvents();
+        var late = new TriggerEvent(TriggerEvent.WEBHOOK, "late", time.instant());
+        pending.add(late);
+        PendingEvents.Recording third = pending.record(late, time.instant(), true);
+        records.keepAccepted(web, late, third, Runnable::run);
+        assertThat(third.written()).as("not yet tried, not yet written").isNotDone();
+        time.advance(FireRecords.KEEP_UNFIRED_AFTER);
+        assertThat(third.written()).isCompleted();
+
+        assertThat(status().getAcceptedEvents()).containsOnlyKeys("retried", "late");
+    }
+
+    @Test
     void theAcceptedEventsAFireCarriedAreClearedByItsRecord() {
         var kept = new TriggerEvent(TriggerEvent.WEBHOOK, "kept", time.instant());
         new FireRecorder(cluster.client(), time).recordAccepted(cluster.trigger(NS, "restart-web"), kept);
