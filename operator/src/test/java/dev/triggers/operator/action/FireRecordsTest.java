@@ -81,8 +81,10 @@ class FireRecordsTest {
         assertThat(status().getFireCount()).isEqualTo(3L);
         assertThat(status().getCoalescedCount()).isEqualTo(1L);
         assertThat(status().getLastEvent().getId()).isEqualTo("e4");
-        assertThat(events(FireRecorder.REASON_FIRED)).hasSize(2)
-                .anySatisfy(e -> assertThat(e.getMessage()).contains("event e4").contains("2 fires since the last record"));
+        assertThat(events(FireRecorder.REASON_FIRED)).as("one Event per reason, counted").singleElement().satisfies(e -> {
+            assertThat(e.getCount()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("event e4").contains("2 fires since the last record");
+        });
         assertThat(metrics.find("trigger_fires_total").tag("trigger", "restart-web").counter().count()).isEqualTo(3.0);
     }
 
@@ -157,6 +159,33 @@ class FireRecordsTest {
         assertThat(third.written()).isCompleted();
 
         assertThat(status().getAcceptedEvents()).containsOnlyKeys("retried", "late");
+    }
+
+    @Test
+    void aReasonSeenAgainWithinTenMinutesUpdatesItsEventInsteadOfAddingOne() {
+        FireRecorder recorder = new FireRecorder(cluster.client(), time);
+        Trigger trigger = cluster.trigger(NS, "restart-web");
+        recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on webhook event a");
+        time.advance(Duration.ofMinutes(5));
+        recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on webhook event b");
+        recorder.recordEvent(trigger, true, FireRecorder.REASON_FIRE_FAILED, "Fire on webhook event c failed");
+        assertThat(events(FireRecorder.REASON_FIRED)).singleElement().satisfies(e -> {
+            assertThat(e.getCount()).isEqualTo(2);
+            assertThat(e.getMessage()).isEqualTo("Fired on webhook event b");
+            assertThat(e.getLastTimestamp()).isEqualTo(time.instant().toString());
+            assertThat(e.getFirstTimestamp()).isEqualTo(time.instant().minus(Duration.ofMinutes(5)).toString());
+        });
+        assertThat(events(FireRecorder.REASON_FIRE_FAILED)).singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+
+        time.advance(FireRecorder.AGGREGATE_WITHIN);
+        recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on webhook event d");
+        assertThat(events(FireRecorder.REASON_FIRED)).as("after the window, a new Event").hasSize(2);
+
+        // An Event the API server no longer has (expired after its TTL, or deleted) is written anew.
+        cluster.client().v1().events().inNamespace(NS).delete();
+        time.advance(Duration.ofSeconds(1));
+        recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on webhook event e");
+        assertThat(events(FireRecorder.REASON_FIRED)).singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
     }
 
     @Test

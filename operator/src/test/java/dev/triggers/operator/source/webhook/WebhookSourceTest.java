@@ -246,8 +246,9 @@ class WebhookSourceTest {
         await().untilAsserted(() -> assertThat(f.template("web")).containsEntry(RedeployAction.EVENT_ID, id));
         assertThat(f.bearer("deploy-web", old).statusCode()).isEqualTo(404);
         assertThat(f.status("deploy-web").getUrl()).endsWith("/hooks/" + NS + "/deploy-web");
-        await().untilAsserted(() -> assertThat(f.events("deploy-web")).extracting(Event::getReason)
-                .filteredOn(WebhookTriggerSource.REASON_MINTED::equals).hasSize(2));
+        // Two mints, counted on the Events (within ten minutes the recorder counts them on one Event).
+        await().untilAsserted(() -> assertThat(f.events("deploy-web").stream().filter(e -> WebhookTriggerSource.REASON_MINTED.equals(e.getReason()))
+                .mapToInt(Event::getCount).sum()).isEqualTo(2));
     }
 
     @Test
