@@ -196,14 +196,20 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
 
     /**
      * A message when the target cannot be found or read, else null. A target found for this generation
-     * within the recheck interval is not read again: a source's own status change (a cron Trigger's
-     * next slot after each fire) would otherwise cost a read of the target every time.
+     * within the recheck interval, by this check or by a fire, is not read again: a source's own status change (a
+     * cron Trigger's next slot after each fire) would otherwise cost a read of the target every time.
      */
     private String checkTarget(ResourceID id, Trigger trigger) {
         long generation = StatusFactory.generation(trigger);
         TargetCheck last = targetChecks.get(id);
         Instant now = clock.instant();
         if (last != null && last.generation == generation && now.isBefore(last.at.plus(config.recheckInterval()))) return null;
+        // A fire of this generation just patched the target: as good as a read, and one read fewer per fire.
+        Instant fired = sources.targetReachedAt(id, generation).orElse(null);
+        if (fired != null && now.isBefore(fired.plus(config.recheckInterval()))) {
+            targetChecks.put(id, new TargetCheck(generation, fired));
+            return null;
+        }
         String problem;
         try {
             List<HasMetadata> workloads = targets.resolve(trigger);
