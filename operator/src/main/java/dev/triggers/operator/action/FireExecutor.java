@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +71,14 @@ public final class FireExecutor implements AutoCloseable {
 
     public FireRecorder recorder() {
         return recorder;
+    }
+
+    /**
+     * Where a fire's record gets the status fields its source says a successful fire changes (a cron Trigger's next
+     * slot): written in the record's patch, so such a fire costs one status write, not a second one from a reconcile.
+     */
+    public void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
+        records.useDescribedAfter(describedAfter);
     }
 
     /** Queues an event of the Trigger; the future completes with the result of the fire that carried it. */

@@ -53,6 +53,13 @@ public final class SourceRegistry implements AutoCloseable {
 
     public void setExecutor(FireExecutor executor) {
         this.executor = executor;
+        executor.useDescribedAfter(this::describedAfter);
+    }
+
+    /** What the Trigger's running source says a successful fire of the event changes on the status (see TriggerSource). */
+    Map<String, String> describedAfter(ResourceID id, TriggerEvent fired) {
+        Running current = running.get(id);
+        return current == null ? Map.of() : current.source().describedAfter(fired);
     }
 
     /** Where a source's health change or a fire's result asks for a reconcile. */

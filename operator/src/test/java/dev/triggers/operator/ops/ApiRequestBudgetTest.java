@@ -81,8 +81,11 @@ class ApiRequestBudgetTest {
         System.out.println("a new webhook Trigger to Ready: " + spent);
         // Its labels; its target read once; its first status (before its source starts) and Ready; its token Secret
         // created without a GET first, and no Event (nothing was revoked; the status names the Secret).
+        // Sometimes the first status twice: the reconcile the label patch causes can still read the Trigger without
+        // a status (JOSDK does not cache its own status patch), and writes it again.
+        assertThat(spent.remove("patch triggers/status")).isBetween(2L, 3L);
         assertThat(spent).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "patch triggers", 1L, "get deployments", 1L, "patch triggers/status", 2L, "create secrets", 1L));
+                "patch triggers", 1L, "get deployments", 1L, "create secrets", 1L));
     }
 
     @Test
@@ -107,8 +110,10 @@ class ApiRequestBudgetTest {
         Map<String, Long> spent = since(before, settled());
 
         System.out.println("one cron fire: " + spent);
+        // One read and one patch of the target; the fire record carries the next slot, so no reconcile writes it
+        // (nor reads the target) after the fire; the Fired Event.
         assertThat(spent).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "get deployments", 1L, "patch deployments", 1L, "patch triggers/status", 2L, "create events", 1L));
+                "get deployments", 1L, "patch deployments", 1L, "patch triggers/status", 1L, "create events", 1L));
     }
 
     static Trigger cron(String name, String schedule) {
