@@ -67,7 +67,7 @@ The rules the operator needs where Triggers live, and nothing more (README expla
   spec.replicas on the workload itself, so the scale subresource is not used); never watched;
 - secrets: by name only, never listed nor watched: the webhook source's owned <trigger>-webhook Secrets
   (get, create, update on rotation) and credentials Secrets of SQS/NATS sources (get);
-- events: Fired / FireFailed and source Events on Triggers (created, never patched).
+- events: Fired / FireFailed and source Events on Triggers (created; patched to count a reason seen again).
 */}}
 {{- define "trigger-operator.rules" -}}
 - apiGroups: ["triggers.dev"]
@@ -91,7 +91,7 @@ The rules the operator needs where Triggers live, and nothing more (README expla
   verbs: ["get", "create", "update"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "patch"]
 {{- end }}
 
 {{/* PromQL label matchers for this release's scrapes: metrics.prometheusRule.selector, else the ServiceMonitor's job. */}}

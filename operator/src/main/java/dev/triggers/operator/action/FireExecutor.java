@@ -4,7 +4,6 @@ import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,10 +72,7 @@ public final class FireExecutor implements AutoCloseable {
         return recorder;
     }
 
-    /**
-     * Where a fire's record gets the status fields its source says a successful fire changes (a cron Trigger's next
-     * slot): written in the record's patch, so such a fire costs one status write, not a second one from a reconcile.
-     */
+    /** Where fire records get the status fields a successful fire changes, as its source says (a cron Trigger's next slot). */
     public void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
         records.useDescribedAfter(describedAfter);
     }
@@ -88,7 +84,7 @@ public final class FireExecutor implements AutoCloseable {
 
     /** Queues events received together (one fetched batch): they coalesce into one fire. Futures in event order. */
     public List<CompletableFuture<FireResult>> submitAll(ResourceID trigger, List<TriggerEvent> events) {
-        received(trigger, events);
+        records.received(trigger, events);
         return scheduler.submit(trigger, events);
     }
 
@@ -98,11 +94,10 @@ public final class FireExecutor implements AutoCloseable {
      * and a new leader fires what the status holds ({@link #recover}). A failed write fails {@code recorded} (503).
      */
     public Accepted submitAccepted(ResourceID trigger, TriggerEvent event) {
-        received(trigger, List.of(event));
+        records.received(trigger, List.of(event));
         FireScheduler.Submitted submitted = scheduler.submitRecorded(trigger, event);
-        CompletableFuture<Void> written = submitted.recording().written();
-        if (submitted.recording().start()) records.keepAccepted(trigger, event, written, acceptWriters);
-        return new Accepted(submitted.fired(), written);
+        records.keepAccepted(trigger, event, submitted.recording(), acceptWriters);
+        return new Accepted(submitted.fired(), submitted.recording().written());
     }
 
     /** {@code recorded} completes once the event is kept in the API, {@code fired} with its fire. */
@@ -116,7 +111,7 @@ public final class FireExecutor implements AutoCloseable {
         List<CompletableFuture<FireResult>> futures = scheduler.recover(trigger, accepted);
         if (!futures.isEmpty()) {
             log.info("{}: firing {} webhook events accepted before the last leader stopped", trigger, accepted.size());
-            received(trigger, accepted);
+            records.received(trigger, accepted);
         }
         return futures;
     }
@@ -137,11 +132,6 @@ public final class FireExecutor implements AutoCloseable {
             dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
         }
         records.forget(trigger);
-    }
-
-    private void received(ResourceID trigger, List<TriggerEvent> events) {
-        for (TriggerEvent e : events) Counter.builder("trigger_events_received_total")
-                .tags("namespace", trigger.getNamespace().orElse(""), "trigger", trigger.getName(), "source", e.source()).register(metrics).increment();
     }
 
     @Override

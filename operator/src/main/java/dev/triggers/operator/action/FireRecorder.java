@@ -8,7 +8,11 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -32,8 +36,14 @@ public final class FireRecorder {
     public static final Set<String> STATUS_FIELDS = Set.of(
             "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "acceptedEvents");
 
+    /** As the Kubernetes event recorder: the same reason on the same object within this window updates one Event. */
+    static final Duration AGGREGATE_WITHIN = Duration.ofMinutes(10);
+
     private final KubernetesClient client;
     private final Clock clock;
+    /** Bounded: past it, or after the window, a reason gets a new Event (as without aggregation). */
+    private final Cache<EventKey, Sent> sent = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(AGGREGATE_WITHIN)
+            .executor(Runnable::run).build();
 
     public FireRecorder(KubernetesClient client, Clock clock) {
         this.client = client;
@@ -95,14 +105,47 @@ public final class FireRecorder {
                 client.getKubernetesSerialization().asJson(Map.of("status", Map.of("acceptedEvents", Map.of(event.id(), record)))));
     }
 
-    /** Records a Kubernetes Event (Fired / FireFailed, or another reason) on the Trigger. */
+    /**
+     * Records a Kubernetes Event (Fired / FireFailed, or another reason) on the Trigger. Like the Kubernetes event
+     * recorder, a reason seen again on the same Trigger within {@link #AGGREGATE_WITHIN} updates the Event it wrote
+     * last (count, lastTimestamp, message) instead of adding one: a Trigger firing every few seconds keeps one Event
+     * per reason, not thousands for the API server to store and for `kubectl describe` to list.
+     */
     public void recordEvent(Trigger trigger, boolean warning, String reason, String message) {
         String ns = trigger.getMetadata().getNamespace();
         Instant now = Instant.now(clock);
+        EventKey key = new EventKey(ns, trigger.getMetadata().getUid(), reason, warning);
+        Sent last = sent.getIfPresent(key);
+        if (last != null && now.isBefore(last.at().plus(AGGREGATE_WITHIN))) {
+            Map<String, Object> update = new LinkedHashMap<>();
+            update.put("count", last.count() + 1);
+            update.put("lastTimestamp", now.toString());
+            update.put("message", truncate(message));
+            try {
+                var named = new EventBuilder().withNewMetadata().withNamespace(ns).withName(last.name()).endMetadata().build();
+                // Through the object in hand: withName(..).patch(..) would GET the Event first.
+                client.v1().events().inNamespace(ns).resource(named).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        client.getKubernetesSerialization().asJson(update));
+                sent.put(key, new Sent(last.name(), last.count() + 1, now));
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    log.warn("{}/{}: could not record Event {}: {}", ns, trigger.getMetadata().getName(), reason,
+                            KubernetesErrors.describe(e, "patch", "Event"));
+                    return;
+                }
+                // Expired (the API server keeps Events for an hour) or deleted: a new one below.
+            } catch (RuntimeException e) {
+                log.warn("{}/{}: could not record Event {}: {}", ns, trigger.getMetadata().getName(), reason,
+                        KubernetesErrors.describe(e, "patch", "Event"));
+                return;
+            }
+        }
+        String name = trigger.getMetadata().getName() + "." + Long.toHexString(now.toEpochMilli()) + Long.toHexString(System.nanoTime() & 0xffff);
         var event = new EventBuilder()
                 .withNewMetadata()
                 .withNamespace(ns)
-                .withName(trigger.getMetadata().getName() + "." + Long.toHexString(now.toEpochMilli()) + Long.toHexString(System.nanoTime() & 0xffff))
+                .withName(name)
                 .endMetadata()
                 .withInvolvedObject(new ObjectReferenceBuilder()
                         .withApiVersion(trigger.getApiVersion()).withKind(trigger.getKind())
@@ -119,11 +162,18 @@ public final class FireRecorder {
                 .build();
         try {
             client.v1().events().inNamespace(ns).resource(event).create();
+            sent.put(key, new Sent(name, 1, now));
         } catch (RuntimeException e) {
             log.warn("{}/{}: could not record Event {}: {}", ns, trigger.getMetadata().getName(), reason,
                     KubernetesErrors.describe(e, "create", "Event"));
         }
     }
+
+    /** The Trigger (by uid, so a recreated one starts afresh), the reason and the type: what one Event counts. */
+    private record EventKey(String namespace, String uid, String reason, boolean warning) {}
+
+    /** The Event written last for a key, its count and when. */
+    private record Sent(String name, int count, Instant at) {}
 
     static String truncate(String message) {
         if (message == null) return "";

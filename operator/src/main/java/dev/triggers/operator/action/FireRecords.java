@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -39,6 +39,8 @@ final class FireRecords {
     static final Duration INTERVAL = Duration.ofSeconds(1);
     /** Records give way to fires waiting for a worker (a cron burst), for at most this long. */
     static final Duration MAX_DEFERRAL = Duration.ofSeconds(30);
+    /** An event that fires at once but whose fire has not been tried by then is written into the status meanwhile. */
+    static final Duration KEEP_UNFIRED_AFTER = Duration.ofSeconds(1);
 
     private final Clock clock;
     private final Timers timers;
@@ -48,6 +50,7 @@ final class FireRecords {
     private final MeterRegistry metrics;
     private final Function<ResourceID, Optional<Trigger>> triggers;
     private final Map<ResourceID, Log> logs = new ConcurrentHashMap<>();
+    private final Map<ReceivedKey, Counter> receivedCounters = new ConcurrentHashMap<>();
     private volatile BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter = (id, event) -> Map.of();
 
     /**
@@ -83,8 +86,47 @@ final class FireRecords {
         schedule(l, fired.at, delay);
     }
 
-    /** Writes an accepted event into status.acceptedEvents on {@code writers}; {@code written} completes with the write. */
-    void keepAccepted(ResourceID trigger, TriggerEvent event, CompletableFuture<Void> written, Executor writers) {
+    /** Counts events received (trigger_events_received_total). */
+    void received(ResourceID trigger, List<TriggerEvent> events) {
+        for (TriggerEvent e : events) {
+            // Looked up, not registered per event: building the meter id showed in the webhook ingest profile.
+            receivedCounters.computeIfAbsent(new ReceivedKey(trigger, e.source()), k -> Counter.builder("trigger_events_received_total")
+                    .tags("namespace", trigger.getNamespace().orElse(""), "trigger", trigger.getName(), "source", k.source()).register(metrics))
+                    .increment();
+        }
+    }
+
+    private record ReceivedKey(ResourceID trigger, String source) {}
+
+    /**
+     * Makes an accepted event durable as its {@link PendingEvents.Recording} says, completing its {@code written}: a
+     * write into status.acceptedEvents on {@code writers} now, or none (another call of the window writes). An event
+     * that fires at once is answered when its first attempt ends, without a write, unless that attempt leaves it to a
+     * retry (kept in memory only) or has not started within {@link #KEEP_UNFIRED_AFTER} (the workers are busy).
+     */
+    void keepAccepted(ResourceID trigger, TriggerEvent event, PendingEvents.Recording recording, Executor writers) {
+        CompletableFuture<Void> written = recording.written();
+        if (recording.start()) writeAccepted(trigger, event, written, writers);
+        if (recording.afterFirstAttempt() == null) return;
+        AtomicBoolean writing = new AtomicBoolean();
+        Runnable keep = () -> {
+            if (writing.compareAndSet(false, true)) writeAccepted(trigger, event, written, writers);
+        };
+        Runnable late;
+        try {
+            late = timers.schedule(keep, KEEP_UNFIRED_AFTER);
+        } catch (RejectedExecutionException e) {
+            late = () -> { };
+        }
+        Runnable cancelLate = late;
+        recording.afterFirstAttempt().whenComplete((result, thrown) -> {
+            cancelLate.run();
+            if (thrown == null && !result.retryable()) written.complete(null); // patched, or nothing left to keep
+            else keep.run();
+        });
+    }
+
+    private void writeAccepted(ResourceID trigger, TriggerEvent event, CompletableFuture<Void> written, Executor writers) {
         try {
             writers.execute(() -> {
                 try {
@@ -107,6 +149,7 @@ final class FireRecords {
     /** The Trigger is gone: its counts and its per-Trigger meters go too. */
     void forget(ResourceID trigger) {
         logs.remove(trigger);
+        receivedCounters.keySet().removeIf(k -> k.trigger().equals(trigger));
         // Per-Trigger series would otherwise outlive the Trigger in every scrape.
         String ns = trigger.getNamespace().orElse("");
         for (String name : List.of("trigger_fires_total", "trigger_events_received_total", "trigger_events_coalesced_total", "trigger_events_dropped_total")) {
@@ -116,7 +159,9 @@ final class FireRecords {
 
     private void schedule(Log l, Instant firstFired, long delayMillis) {
         Runnable write = () -> {
-            if (firesWaiting.getAsBoolean() && clock.instant().isBefore(firstFired.plus(MAX_DEFERRAL))) {
+            // Records give way to waiting fires, and wait for the writes of the accepted events they clear (without
+            // holding the Trigger's writer thread, which other Triggers share).
+            if ((firesWaiting.getAsBoolean() || l.acceptWritesPending()) && clock.instant().isBefore(firstFired.plus(MAX_DEFERRAL))) {
                 schedule(l, firstFired, INTERVAL.toMillis());
                 return;
             }
@@ -164,14 +209,8 @@ final class FireRecords {
         List<String> acceptedDone = new ArrayList<>();
         String fireRequest = null;
         for (Fired f : fires) {
+            // A write not done by now failed (its caller got a 503) or is unknown: clearing a missing entry is harmless.
             for (TriggerEvent e : f.batch.recorded()) acceptedDone.add(e.id());
-            if (f.batch.recording() != null) {
-                try {
-                    f.batch.recording().get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // Not recorded (its caller got a 503) or still unknown: clearing a missing entry is harmless.
-                }
-            }
             if (f.result.succeeded() && f.batch.fireRequest() != null) fireRequest = f.batch.fireRequest();
         }
         Fired lastSuccess = null;
@@ -292,6 +331,12 @@ final class FireRecords {
 
         Log(ResourceID trigger) {
             this.trigger = trigger;
+        }
+
+        /** Whether a fire waiting for its record carried an accepted event whose write is still in flight. */
+        synchronized boolean acceptWritesPending() {
+            for (Fired f : unrecorded) if (f.batch.recording() != null && !f.batch.recording().isDone()) return true;
+            return false;
         }
     }
 }

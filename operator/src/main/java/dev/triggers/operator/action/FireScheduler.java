@@ -77,8 +77,10 @@ final class FireScheduler {
         Gate gate = gates.computeIfAbsent(trigger, Gate::new);
         Submitted submitted;
         synchronized (gate) {
+            Instant now = clock.instant();
+            boolean firesAtOnce = gate.pending.isEmpty() && !gate.running && gate.timer == null && cooldownLeft(gate, now).isZero();
             CompletableFuture<FireResult> fired = gate.pending.add(event);
-            submitted = new Submitted(fired, gate.pending.record(event));
+            submitted = new Submitted(fired, gate.pending.record(event, now, firesAtOnce));
         }
         dispatch(gate);
         return submitted;
@@ -129,25 +131,30 @@ final class FireScheduler {
         PendingEvents.Batch batch;
         synchronized (gate) {
             if (gate.running || gate.pending.isEmpty() || gate.timer != null) return;
-            int cooldown = cooldownSeconds.applyAsInt(gate.trigger);
             Instant now = clock.instant();
-            if (gate.lastFire != null && cooldown > 0) {
-                Duration wait = Duration.between(now, gate.lastFire.plusSeconds(cooldown));
-                if (!wait.isNegative() && !wait.isZero()) {
-                    gate.timer = timers.schedule(() -> {
-                        synchronized (gate) {
-                            gate.timer = null;
-                        }
-                        dispatch(gate);
-                    }, wait);
-                    return;
-                }
+            Duration wait = cooldownLeft(gate, now);
+            if (!wait.isZero()) {
+                gate.timer = timers.schedule(() -> {
+                    synchronized (gate) {
+                        gate.timer = null;
+                    }
+                    dispatch(gate);
+                }, wait);
+                return;
             }
             batch = gate.pending.drain();
             gate.running = true;
             gate.lastFire = now;
         }
         workers.execute(() -> run(gate, batch));
+    }
+
+    /** How long the Trigger's cooldown still holds its next fire back; zero when it may fire now. Under the gate's lock. */
+    private Duration cooldownLeft(Gate gate, Instant now) {
+        int cooldown = cooldownSeconds.applyAsInt(gate.trigger);
+        if (gate.lastFire == null || cooldown <= 0) return Duration.ZERO;
+        Duration wait = Duration.between(now, gate.lastFire.plusSeconds(cooldown));
+        return wait.isNegative() ? Duration.ZERO : wait;
     }
 
     private void run(Gate gate, PendingEvents.Batch batch) {
@@ -158,6 +165,7 @@ final class FireScheduler {
             log.error("{}: fire failed unexpectedly", gate.trigger, e);
             result = FireResult.failed("internal error while firing: " + KubernetesErrors.rootMessage(e));
         }
+        batch.attempted(result);
         if (result.retryable() && retry(gate, batch)) return;
         synchronized (gate) {
             gate.running = false;

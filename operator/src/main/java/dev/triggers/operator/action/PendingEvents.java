@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * the Trigger's status before the answer, and the calls that fold into the slot share that one write.
  * The fire then carries the newest recorded event, so a new leader that fires what the status still
  * holds after a crash carries the same event id again (and patches nothing) when that fire had happened.
+ * A slot that fires at once needs no write when its first attempt succeeds: the target then holds the event.
  */
 final class PendingEvents {
     private List<Pending> redeliverable = new ArrayList<>();
@@ -27,6 +28,9 @@ final class PendingEvents {
     private List<TriggerEvent> recorded = new ArrayList<>();
     /** The write that recorded the newest of them; null while none was asked for. */
     private CompletableFuture<Void> recording;
+    private Instant recordingStarted;
+    /** For a slot that fires at once: its first attempt's result, which decides whether the write is needed. */
+    private CompletableFuture<FireResult> firstAttempt;
 
     /** Adds an event; the future completes with the result of the fire that carries it. */
     CompletableFuture<FireResult> add(TriggerEvent event) {
@@ -41,24 +45,46 @@ final class PendingEvents {
         return otherDone;
     }
 
+    /** How long a failed write answers for the slot before the next call tries again: an outage costs no request per call. */
+    static final java.time.Duration RETRY_FAILED_WRITE_AFTER = java.time.Duration.ofSeconds(1);
+
     /**
      * After {@link #add}: the write that makes the slot durable. {@code start} is true when the caller must make it
-     * (the event opens the slot, or the slot's last write failed): then the event is one the fire may carry.
+     * (the event opens the slot, or the slot's last write failed over a second ago): then the event is one the fire
+     * may carry. A failed write's event is replaced, not kept: what the slot keeps stays bounded during an outage.
+     * When the event opens a slot that {@code firesAtOnce}, the write waits for the fire's first attempt instead
+     * ({@link Recording#afterFirstAttempt}): a patched target keeps the event better than a status entry would.
      */
-    Recording record(TriggerEvent event) {
-        if (recording != null && !recording.isCompletedExceptionally()) return new Recording(recording, false);
+    Recording record(TriggerEvent event, Instant now, boolean firesAtOnce) {
+        if (recording != null) {
+            if (!recording.isCompletedExceptionally()) return new Recording(recording, false, null);
+            if (now.isBefore(recordingStarted.plus(RETRY_FAILED_WRITE_AFTER))) return new Recording(recording, false, null);
+            recorded.remove(recorded.size() - 1);
+        }
         recording = new CompletableFuture<>();
+        recordingStarted = now;
         recorded.add(event);
-        return new Recording(recording, true);
+        if (firesAtOnce && firstAttempt == null) {
+            firstAttempt = new CompletableFuture<>();
+            return new Recording(recording, false, firstAttempt);
+        }
+        return new Recording(recording, true, null);
     }
 
     /** After {@link #add}: an event already in status.acceptedEvents (left by an earlier leader). */
     void recorded(TriggerEvent event) {
+        if (recording != null && recording.isCompletedExceptionally()) recorded.remove(recorded.size() - 1);
         recorded.add(event);
         if (recording == null || recording.isCompletedExceptionally()) recording = CompletableFuture.completedFuture(null);
     }
 
-    record Recording(CompletableFuture<Void> written, boolean start) {}
+    /**
+     * @param written completes once the slot is durable (its callers are answered then)
+     * @param start the caller writes the record now
+     * @param afterFirstAttempt when not null, the caller writes the record only if this attempt leaves the event to
+     *     be retried (or completes {@code written} without a write)
+     */
+    record Recording(CompletableFuture<Void> written, boolean start, CompletableFuture<FireResult> afterFirstAttempt) {}
 
     boolean isEmpty() {
         return newest == null;
@@ -66,7 +92,9 @@ final class PendingEvents {
 
     /** Takes every waiting event out as one batch. */
     Batch drain() {
-        Batch batch = new Batch(List.copyOf(redeliverable), otherDone, otherCount, newest, earliest, List.copyOf(recorded), recording);
+        Batch batch = new Batch(List.copyOf(redeliverable), otherDone, otherCount, newest, earliest, List.copyOf(recorded), recording,
+                firstAttempt);
+        firstAttempt = null;
         redeliverable = new ArrayList<>();
         recorded = new ArrayList<>();
         recording = null;
@@ -94,9 +122,10 @@ final class PendingEvents {
      * @param earliest when the oldest of them was received
      * @param recorded the events of the batch recorded in status.acceptedEvents (cleared once it fired)
      * @param recording the last write of those records (null: none), which their clearing must follow
+     * @param firstAttempt completed with the result of the batch's first attempt (null: nobody waits for it)
      */
     record Batch(List<Pending> redeliverable, CompletableFuture<FireResult> otherDone, long otherCount, TriggerEvent newest, Instant earliest,
-                 List<TriggerEvent> recorded, CompletableFuture<Void> recording) {
+                 List<TriggerEvent> recorded, CompletableFuture<Void> recording, CompletableFuture<FireResult> firstAttempt) {
         long size() {
             return redeliverable.size() + otherCount;
         }
@@ -115,7 +144,6 @@ final class PendingEvents {
         String fireRequest() {
             String request = null;
             for (Pending p : redeliverable) if (TriggerEvent.MANUAL.equals(p.event.source())) request = p.event.id();
-            if (request == null && newest != null && TriggerEvent.MANUAL.equals(newest.source())) request = newest.id();
             return request;
         }
 
@@ -135,10 +163,17 @@ final class PendingEvents {
             records.addAll(later.recorded);
             CompletableFuture<Void> writes = recording == null ? later.recording
                     : later.recording == null ? recording : CompletableFuture.allOf(recording, later.recording);
-            return new Batch(all, done, otherCount + later.otherCount, later.newest, first, List.copyOf(records), writes);
+            // A batch that fires at once opens when none is firing, so it is never the later one here.
+            return new Batch(all, done, otherCount + later.otherCount, later.newest, first, List.copyOf(records), writes, firstAttempt);
+        }
+
+        /** Tells who waits for the first attempt (a refusal ends a batch without one). */
+        void attempted(FireResult result) {
+            if (firstAttempt != null) firstAttempt.complete(result);
         }
 
         void complete(FireResult result) {
+            attempted(result);
             for (Pending p : redeliverable) p.done.complete(result);
             if (otherDone != null) otherDone.complete(result);
         }

@@ -81,8 +81,10 @@ class FireRecordsTest {
         assertThat(status().getFireCount()).isEqualTo(3L);
         assertThat(status().getCoalescedCount()).isEqualTo(1L);
         assertThat(status().getLastEvent().getId()).isEqualTo("e4");
-        assertThat(events(FireRecorder.REASON_FIRED)).hasSize(2)
-                .anySatisfy(e -> assertThat(e.getMessage()).contains("event e4").contains("2 fires since the last record"));
+        assertThat(events(FireRecorder.REASON_FIRED)).as("one Event per reason, counted").singleElement().satisfies(e -> {
+            assertThat(e.getCount()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("event e4").contains("2 fires since the last record");
+        });
         assertThat(metrics.find("trigger_fires_total").tag("trigger", "restart-web").counter().count()).isEqualTo(3.0);
     }
 
@@ -112,6 +114,81 @@ class FireRecordsTest {
     }
 
     @Test
+    void aRecordWaitsForTheWriteOfTheAcceptedEventItClearsWithoutHoldingItsThread() {
+        var kept = new TriggerEvent(TriggerEvent.WEBHOOK, "kept", time.instant());
+        PendingEvents pending = new PendingEvents();
+        pending.add(kept);
+        var write = pending.record(kept, time.instant(), false).written();
+        // The fire ended before its accepted event's write did (the write is slow): the record is put off, the
+        // thread returns at once (the test runs everything on its own thread, so a wait here would hang the test).
+        records.add(web, pending.drain(), patched("restarted"));
+        assertThat(status().getFireCount()).as("no record yet").isNull();
+
+        new FireRecorder(cluster.client(), time).recordAccepted(cluster.trigger(NS, "restart-web"), kept);
+        write.complete(null);
+        time.advance(FireRecords.INTERVAL);
+        assertThat(status().getFireCount()).isEqualTo(1);
+        assertThat(status().getAcceptedEvents()).as("cleared after it was written, not before").isNullOrEmpty();
+    }
+
+    @Test
+    void anEventThatFiresAtOnceIsWrittenOnlyIfItsAttemptIsToBeRetriedOrLate() {
+        PendingEvents pending = new PendingEvents();
+        var patched = new TriggerEvent(TriggerEvent.WEBHOOK, "patched", time.instant());
+        pending.add(patched);
+        PendingEvents.Recording first = pending.record(patched, time.instant(), true);
+        records.keepAccepted(web, patched, first, Runnable::run);
+        first.afterFirstAttempt().complete(patched("restarted"));
+        assertThat(first.written()).isCompleted();
+        time.advance(Duration.ofSeconds(5));
+
+        pending = new PendingEvents();
+        var retried = new TriggerEvent(TriggerEvent.WEBHOOK, "retried", time.instant());
+        pending.add(retried);
+        PendingEvents.Recording second = pending.record(retried, time.instant(), true);
+        records.keepAccepted(web, retried, second, Runnable::run);
+        second.afterFirstAttempt().complete(FireResult.unavailable("the API is unreachable"));
+
+        pending = new PendingEvents();
+        var late = new TriggerEvent(TriggerEvent.WEBHOOK, "late", time.instant());
+        pending.add(late);
+        PendingEvents.Recording third = pending.record(late, time.instant(), true);
+        records.keepAccepted(web, late, third, Runnable::run);
+        assertThat(third.written()).as("not yet tried, not yet written").isNotDone();
+        time.advance(FireRecords.KEEP_UNFIRED_AFTER);
+        assertThat(third.written()).isCompleted();
+
+        assertThat(status().getAcceptedEvents()).containsOnlyKeys("retried", "late");
+    }
+
+    @Test
+    void aReasonSeenAgainWithinTenMinutesUpdatesItsEventInsteadOfAddingOne() {
+        FireRecorder recorder = new FireRecorder(cluster.client(), time);
+        Trigger trigger = cluster.trigger(NS, "restart-web");
+        recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on webhook event a");
+        time.advance(Duration.ofMinutes(5));
+        recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on webhook event b");
+        recorder.recordEvent(trigger, true, FireRecorder.REASON_FIRE_FAILED, "Fire on webhook event c failed");
+        assertThat(events(FireRecorder.REASON_FIRED)).singleElement().satisfies(e -> {
+            assertThat(e.getCount()).isEqualTo(2);
+            assertThat(e.getMessage()).isEqualTo("Fired on webhook event b");
+            assertThat(e.getLastTimestamp()).isEqualTo(time.instant().toString());
+            assertThat(e.getFirstTimestamp()).isEqualTo(time.instant().minus(Duration.ofMinutes(5)).toString());
+        });
+        assertThat(events(FireRecorder.REASON_FIRE_FAILED)).singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+
+        time.advance(FireRecorder.AGGREGATE_WITHIN);
+        recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on webhook event d");
+        assertThat(events(FireRecorder.REASON_FIRED)).as("after the window, a new Event").hasSize(2);
+
+        // An Event the API server no longer has (expired after its TTL, or deleted) is written anew.
+        cluster.client().v1().events().inNamespace(NS).delete();
+        time.advance(Duration.ofSeconds(1));
+        recorder.recordEvent(trigger, false, FireRecorder.REASON_FIRED, "Fired on webhook event e");
+        assertThat(events(FireRecorder.REASON_FIRED)).singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
+    }
+
+    @Test
     void theAcceptedEventsAFireCarriedAreClearedByItsRecord() {
         var kept = new TriggerEvent(TriggerEvent.WEBHOOK, "kept", time.instant());
         new FireRecorder(cluster.client(), time).recordAccepted(cluster.trigger(NS, "restart-web"), kept);
@@ -121,7 +198,7 @@ class FireRecordsTest {
 
         PendingEvents pending = new PendingEvents();
         pending.add(kept);
-        pending.record(kept).written().complete(null);
+        pending.record(kept, time.instant(), false).written().complete(null);
         pending.add(new TriggerEvent(TriggerEvent.WEBHOOK, "folded", time.instant()));
         records.add(web, pending.drain(), patched("restarted"));
         assertThat(status().getAcceptedEvents()).containsOnlyKeys("next-window");

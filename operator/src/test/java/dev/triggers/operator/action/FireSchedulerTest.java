@@ -156,15 +156,66 @@ class FireSchedulerTest {
     }
 
     @Test
-    void aFailedWriteMakesTheNextEventOfTheWindowWriteAgain() {
+    void aFailedWriteAnswersForASecondThenTheNextEventWritesAgainInItsPlace() {
         submit("e0");
         FireScheduler.Submitted a = scheduler.submitRecorded(WEB, event("a"));
         a.recording().written().completeExceptionally(new IllegalStateException("the API is unreachable"));
+        // During an outage a flood of calls must not become a flood of doomed writes: they share the failure (503).
+        FireScheduler.Submitted during = scheduler.submitRecorded(WEB, event("during"));
+        assertThat(during.recording().start()).isFalse();
+        assertThat(during.recording().written()).isCompletedExceptionally();
+
+        time.advance(Duration.ofSeconds(1));
         FireScheduler.Submitted b = scheduler.submitRecorded(WEB, event("b"));
         assertThat(b.recording().start()).isTrue();
         b.recording().written().complete(null);
         time.advance(Duration.ofMinutes(1));
-        assertThat(fires).containsExactly("e0×1", "b×2");
+        // "a" was never kept, so it is not carried; the three calls fired as one.
+        assertThat(fires).containsExactly("e0×1", "b×3");
+    }
+
+    @Test
+    void anOutageKeepsOneFailedRecordPerWindowNotOnePerCall() {
+        submit("e0");
+        for (int i = 0; i < 1000; i++) {
+            FireScheduler.Submitted s = scheduler.submitRecorded(WEB, event("call-" + i));
+            if (s.recording().start()) s.recording().written().completeExceptionally(new IllegalStateException("down"));
+            time.advance(Duration.ofMillis(10));
+        }
+        List<String> carried = new ArrayList<>();
+        outcome = batch -> {
+            batch.recorded().forEach(e -> carried.add(e.id()));
+            return FireResult.of(List.of());
+        };
+        time.advance(Duration.ofMinutes(1));
+        assertThat(carried).as("the failed records replace each other").hasSize(1);
+    }
+
+    @Test
+    void anEventThatFiresAtOnceWaitsForItsFirstAttemptInsteadOfAWrite() {
+        CompletableFuture<FireResult> attempt = new CompletableFuture<>();
+        outcome = batch -> {
+            attempt.complete(null);
+            return FireResult.of(List.of());
+        };
+        FireScheduler.Submitted first = scheduler.submitRecorded(WEB, event("first"));
+        assertThat(first.recording().start()).as("no write up front").isFalse();
+        assertThat(fires).containsExactly("first×1");
+        assertThat(first.recording().afterFirstAttempt()).as("told of the attempt's result").isCompletedWithValueMatching(FireResult::succeeded);
+
+        // Inside the cooldown the next event waits for the end of it: written up front as before.
+        FireScheduler.Submitted next = scheduler.submitRecorded(WEB, event("next"));
+        assertThat(next.recording().start()).isTrue();
+        assertThat(next.recording().afterFirstAttempt()).isNull();
+    }
+
+    @Test
+    void aFirstAttemptThatFailsForAPassingReasonIsToldSoAndTheRetryCarriesTheSameEvent() {
+        outcome = batch -> fires.size() == 1 ? FireResult.unavailable("the API is unreachable") : FireResult.of(List.of());
+        FireScheduler.Submitted first = scheduler.submitRecorded(WEB, event("first"));
+        assertThat(first.recording().afterFirstAttempt()).isCompletedWithValueMatching(FireResult::retryable);
+        time.advance(Duration.ofMinutes(1));
+        assertThat(fires).containsExactly("first×1", "first×1");
     }
 
     @Test

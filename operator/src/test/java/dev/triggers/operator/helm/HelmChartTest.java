@@ -49,7 +49,7 @@ class HelmChartTest {
             "apps/statefulsets: get,list,patch",
             "apps/daemonsets: get,list,patch",
             "core/secrets: get,create,update",
-            "core/events: create");
+            "core/events: create,patch");
     static final Set<String> LEADER_ELECTION_RULES = Set.of(
             "coordination.k8s.io/leases: create",
             "coordination.k8s.io/leases[trigger-operator-leader]: get,update,patch");

@@ -52,7 +52,10 @@ class WebhookLeaderCrashTest {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     /** The pod template's event id after every change of it: one entry per rollout. */
     final List<String> rollouts = Collections.synchronizedList(new ArrayList<>());
+    /** Every event id the Trigger's status.acceptedEvents ever held. */
+    final java.util.Set<String> everAccepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     Watch watch;
+    Watch triggerWatch;
 
     /** One operator process: its own API client, webhook server and operator. */
     record Leader(KubernetesClient client, WebhookSourceFactory webhook, TriggerOperator operator) {
@@ -92,11 +95,21 @@ class WebhookLeaderCrashTest {
             @Override
             public void onClose(WatcherException cause) {}
         });
+        triggerWatch = cluster.client().resources(Trigger.class).inNamespace(NS).watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Trigger t) {
+                if (t.getStatus() != null && t.getStatus().getAcceptedEvents() != null) everAccepted.addAll(t.getStatus().getAcceptedEvents().keySet());
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {}
+        });
     }
 
     @AfterEach
     void stop() {
         watch.close();
+        triggerWatch.close();
         if (leader != null) leader.crash();
         cluster.close();
     }
@@ -110,8 +123,11 @@ class WebhookLeaderCrashTest {
         String token = token();
         await().atMost(Duration.ofSeconds(30)).until(() -> status() != null && TriggerStatus.READY.equals(status().getStatus()));
 
-        // The first call fires at once; from then on every call waits for the hour-long cooldown.
+        // The first call fires at once, and is answered once its patch is made (the target keeps it: no status write);
+        // from then on every call waits for the hour-long cooldown.
         String first = post(token);
+        assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations())
+                .as("patched before the 202").containsEntry(RedeployAction.EVENT_ID, first);
         await().atMost(Duration.ofSeconds(30)).until(() -> List.copyOf(rollouts).equals(List.of(first)));
         List<String> expected = new ArrayList<>(List.of(first));
 
@@ -141,6 +157,9 @@ class WebhookLeaderCrashTest {
         leader = null;
         assertThat(Objects.requireNonNull(status().getFireCount())).isEqualTo(ROUNDS + 1L);
         assertThat(List.copyOf(rollouts)).as("no rollout twice").isEqualTo(expected);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(everAccepted).as("each burst's first call was kept in the status")
+                .containsAll(expected.subList(1, expected.size())));
+        assertThat(everAccepted).as("the call that fired at once was never written").doesNotContain(first);
     }
 
     /**

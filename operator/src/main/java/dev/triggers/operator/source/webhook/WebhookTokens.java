@@ -168,11 +168,16 @@ public final class WebhookTokens {
                 && r.getApiVersion().startsWith(Trigger.GROUP + "/")).findFirst().map(OwnerReference::getUid);
     }
 
-    private static byte[] sha256(byte[] bytes) {
+    /** One digest per thread: MessageDigest.getInstance looks the provider up on every call (it showed in the ingest profile). */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    });
+
+    private static byte[] sha256(byte[] bytes) {
+        return SHA256.get().digest(bytes); // digest() resets it for the next call
     }
 }
