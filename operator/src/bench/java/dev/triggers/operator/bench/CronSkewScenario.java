@@ -49,6 +49,7 @@ final class CronSkewScenario implements Benchmarks.Scenario {
         Instant slot = Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
         String slotId = slot.toString();
         long slotNanos = System.nanoTime() + Duration.between(Instant.now(), slot).toNanos();
+        OperatorMetrics before = env.operator.metrics();
         try (TemplateCounter counter = new TemplateCounter(client, NS, slotId, n)) {
             counter.await(Duration.between(Instant.now(), slot).plusSeconds(90));
             List<Long> skews = new ArrayList<>(counter.skews(slotNanos));
@@ -58,6 +59,33 @@ final class CronSkewScenario implements Benchmarks.Scenario {
             report.add("cron", "patch seen − slot time", stats, "");
             report.add("cron", "ratio p99 (cron / baseline)", stats.p99() / baseline.p99(), "x", "≤ 1.25x");
         }
+        requestsPerFire(env, report, before, n, slot);
+    }
+
+    /**
+     * The operator's API requests for the slot, per fire (per patch of a target), by verb and resource: counted from
+     * just before the slot until every Trigger shows the fire and the next slot on its status (or that next slot comes).
+     */
+    static void requestsPerFire(BenchEnv env, Report report, OperatorMetrics before, int n, Instant slot) throws Exception {
+        String slotId = slot.toString();
+        String nextId = slot.plus(1, ChronoUnit.MINUTES).toString();
+        Duration settle = Duration.between(Instant.now(), slot.plusSeconds(55));
+        try {
+            if (!settle.isNegative()) BenchFixtures.awaitAll(env, n, t -> t.getStatus() != null
+                    && slotId.equals(t.getStatus().getLastScheduleTime()) && nextId.equals(t.getStatus().getNextFireAt()), settle);
+        } catch (IllegalStateException e) {
+            System.out.println("  (" + e.getMessage() + ": requests counted up to the next slot)");
+        }
+        Map<String, Double> since = env.operator.metrics().requestsSince(before);
+        double all = since.values().stream().mapToDouble(Double::doubleValue).sum();
+        // Per patch of a target, each a fire: on a slow machine the next slot's fires may already be in the count.
+        double fires = Math.max(1, since.getOrDefault("patch deployments", 0.0));
+        report.add("cron", "operator: API requests per fire (" + Math.round(fires) + " fires counted)", all / fires, "requests", "");
+        StringBuilder line = new StringBuilder();
+        since.entrySet().stream().filter(e -> e.getValue() > 0).sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                .forEach(e -> line.append(line.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(String.format(java.util.Locale.ROOT, "%.2f", e.getValue() / fires)));
+        System.out.println("  operator's API requests per fire, by verb and resource: " + line);
     }
 
     /** Counts Deployments whose template carries the slot's event id, with the time each was seen. */

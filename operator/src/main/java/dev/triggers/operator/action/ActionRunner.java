@@ -48,6 +48,7 @@ final class ActionRunner {
                     ? WorkloadResult.failed(TargetResolver.ref(workload), workloadRefusal)
                     : action.apply(workload, trigger, event));
         }
-        return FireResult.of(results);
+        Long generation = trigger.getMetadata().getGeneration();
+        return FireResult.of(results).onGeneration(generation == null ? 0 : generation);
     }
 }

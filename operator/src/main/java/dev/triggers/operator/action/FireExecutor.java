@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +70,11 @@ public final class FireExecutor implements AutoCloseable {
 
     public FireRecorder recorder() {
         return recorder;
+    }
+
+    /** Where fire records get the status fields a successful fire changes, as its source says (a cron Trigger's next slot). */
+    public void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
+        records.useDescribedAfter(describedAfter);
     }
 
     /** Queues an event of the Trigger; the future completes with the result of the fire that carried it. */

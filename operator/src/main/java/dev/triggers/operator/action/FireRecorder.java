@@ -58,7 +58,16 @@ public final class FireRecorder {
      */
     public boolean recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
                                 long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone) {
-        Map<String, Object> status = new LinkedHashMap<>();
+        return recordStatus(trigger, lastFired, firedAt, result, fireCount, coalescedCount, droppedCount, fireRequest, acceptedDone, Map.of());
+    }
+
+    /**
+     * As above, with fields the source describes that this fire changed ({@code described}, e.g. nextFireAt): the same
+     * value the reconciler would write next, so that it finds nothing to write.
+     */
+    public boolean recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
+                                long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone, Map<String, String> described) {
+        Map<String, Object> status = new LinkedHashMap<>(described);
         status.put("fireCount", fireCount);
         if (lastFired != null) {
             status.put("lastFiredAt", firedAt.toString());

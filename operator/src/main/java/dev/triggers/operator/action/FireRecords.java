@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -50,6 +51,7 @@ final class FireRecords {
     private final Function<ResourceID, Optional<Trigger>> triggers;
     private final Map<ResourceID, Log> logs = new ConcurrentHashMap<>();
     private final Map<ReceivedKey, Counter> receivedCounters = new ConcurrentHashMap<>();
+    private volatile BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter = (id, event) -> Map.of();
 
     /**
      * @param inOrder the executor a Trigger's records are written on, always the same one per Trigger
@@ -64,6 +66,10 @@ final class FireRecords {
         this.recorder = recorder;
         this.metrics = metrics;
         this.triggers = triggers;
+    }
+
+    void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
+        this.describedAfter = describedAfter;
     }
 
     /** Queues a finished fire for its record; schedules the next write if none is due. */
@@ -270,8 +276,9 @@ final class FireRecords {
             dropped = l.droppedCount;
         }
         Fired newest = fires.get(fires.size() - 1);
+        Map<String, String> described = lastSuccess == null ? Map.of() : describedAfter.apply(l.trigger, lastSuccess.event());
         boolean written = recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
-                newest.result, count, coalesced, dropped, fireRequest, acceptedDone);
+                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, described);
         if (!written && !acceptedDone.isEmpty()) {
             synchronized (l) {
                 l.uncleared.addAll(acceptedDone); // with the next record

@@ -7,26 +7,32 @@ import java.util.stream.Collectors;
  * The result of one fire: a result per workload, or an error before any workload was reached
  * (Trigger deleted, target not found), or a refusal: the Trigger may not fire now (deleted,
  * suspended, invalid, its target namespace not granted), so nothing was patched and its events are
- * not acknowledged.
+ * not acknowledged. {@code generation} is the Trigger generation whose target the fire resolved (0: none), so that
+ * the reconciler knows that generation's target was just found and need not read it again.
  */
-public record FireResult(List<WorkloadResult> workloads, String error, boolean transientError, boolean refused) {
+public record FireResult(List<WorkloadResult> workloads, String error, boolean transientError, boolean refused, long generation) {
 
     public static FireResult of(List<WorkloadResult> workloads) {
-        return new FireResult(List.copyOf(workloads), null, false, false);
+        return new FireResult(List.copyOf(workloads), null, false, false, 0);
     }
 
     public static FireResult failed(String error) {
-        return new FireResult(List.of(), error, false, false);
+        return new FireResult(List.of(), error, false, false, 0);
     }
 
     /** A failure that may pass by itself (the API was unreachable): worth retrying. */
     public static FireResult unavailable(String error) {
-        return new FireResult(List.of(), error, true, false);
+        return new FireResult(List.of(), error, true, false, 0);
     }
 
     /** The Trigger may not fire now, checked at the moment of the patch: never retried, never acknowledged. */
     public static FireResult refused(String why) {
-        return new FireResult(List.of(), why, false, true);
+        return new FireResult(List.of(), why, false, true, 0);
+    }
+
+    /** This result, as the fire of the Trigger generation whose target it resolved. */
+    public FireResult onGeneration(long generation) {
+        return new FireResult(workloads, error, transientError, refused, generation);
     }
 
     /** True when the fire failed only for reasons that pass: the executor tries it again. */

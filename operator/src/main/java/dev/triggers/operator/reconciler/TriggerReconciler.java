@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -153,7 +154,8 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
     /**
      * The update filter: an update that only changed the fire record (the executor's status fields) is
      * not worth a reconcile, which would read the target again after every fire for nothing. Status
-     * equality leaves the fire record out.
+     * equality leaves the fire record out, and nextFireAt too: a cron fire's record writes it
+     * (TriggerSource#describedAfter), and the reconciler reads it from its source, never from the status.
      */
     public static boolean worthReconciling(Trigger newer, Trigger older) {
         var a = newer.getMetadata();
@@ -162,7 +164,18 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
                 || !Objects.equals(a.getLabels(), b.getLabels())
                 || !Objects.equals(a.getAnnotations(), b.getAnnotations())
                 || !Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp())
-                || !Objects.equals(newer.getStatus(), older.getStatus());
+                || statusChanged(newer.getStatus(), older.getStatus());
+    }
+
+    private static final KubernetesSerialization COPIES = new KubernetesSerialization();
+
+    private static boolean statusChanged(TriggerStatus newer, TriggerStatus older) {
+        if (Objects.equals(newer, older)) return false;
+        if (newer == null || older == null || Objects.equals(newer.getNextFireAt(), older.getNextFireAt())) return true;
+        // Only after a cron fire: a copy (never the informer's object) with the older nextFireAt.
+        TriggerStatus same = COPIES.clone(newer);
+        same.setNextFireAt(older.getNextFireAt());
+        return !same.equals(older);
     }
 
     /**
@@ -196,14 +209,20 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
 
     /**
      * A message when the target cannot be found or read, else null. A target found for this generation
-     * within the recheck interval is not read again: a source's own status change (a cron Trigger's
-     * next slot after each fire) would otherwise cost a read of the target every time.
+     * within the recheck interval, by this check or by a fire, is not read again: a source's own status change (a
+     * cron Trigger's next slot after each fire) would otherwise cost a read of the target every time.
      */
     private String checkTarget(ResourceID id, Trigger trigger) {
         long generation = StatusFactory.generation(trigger);
         TargetCheck last = targetChecks.get(id);
         Instant now = clock.instant();
         if (last != null && last.generation == generation && now.isBefore(last.at.plus(config.recheckInterval()))) return null;
+        // A fire of this generation just patched the target: as good as a read, and one read fewer per fire.
+        Instant fired = sources.targetReachedAt(id, generation).orElse(null);
+        if (fired != null && now.isBefore(fired.plus(config.recheckInterval()))) {
+            targetChecks.put(id, new TargetCheck(generation, fired));
+            return null;
+        }
         String problem;
         try {
             List<HasMetadata> workloads = targets.resolve(trigger);

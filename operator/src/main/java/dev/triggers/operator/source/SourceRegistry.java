@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,7 @@ public final class SourceRegistry implements AutoCloseable {
     private final Map<ResourceID, Running> running = new ConcurrentHashMap<>();
     private final Map<ResourceID, Trigger> latest = new ConcurrentHashMap<>();
     private final Map<ResourceID, FireResult> lastFailure = new ConcurrentHashMap<>();
+    private final Map<ResourceID, TargetReached> targetReached = new ConcurrentHashMap<>();
     private volatile FireExecutor executor;
     private volatile Cache<Trigger> primaryCache;
     private volatile Consumer<ResourceID> reconcileRequests = id -> {};
@@ -51,6 +53,13 @@ public final class SourceRegistry implements AutoCloseable {
 
     public void setExecutor(FireExecutor executor) {
         this.executor = executor;
+        executor.useDescribedAfter(this::describedAfter);
+    }
+
+    /** What the Trigger's running source says a successful fire of the event changes on the status (see TriggerSource). */
+    Map<String, String> describedAfter(ResourceID id, TriggerEvent fired) {
+        Running current = running.get(id);
+        return current == null ? Map.of() : current.source().describedAfter(fired);
     }
 
     /** Where a source's health change or a fire's result asks for a reconcile. */
@@ -105,6 +114,17 @@ public final class SourceRegistry implements AutoCloseable {
     }
 
     /**
+     * When a fire last found and acted on the target of this generation of the Trigger, if one did: the reconciler
+     * need not read that target again so soon (after every cron fire, its next-slot reconcile would).
+     */
+    public Optional<Instant> targetReachedAt(ResourceID id, long generation) {
+        TargetReached reached = targetReached.get(id);
+        return reached != null && reached.generation == generation ? Optional.of(reached.at) : Optional.empty();
+    }
+
+    private record TargetReached(long generation, Instant at) {}
+
+    /**
      * Makes the Trigger's source match its spec: starts it, or swaps it when the source config changed.
      * Returns the running source, which the caller then lets observe the Trigger.
      */
@@ -142,6 +162,7 @@ public final class SourceRegistry implements AutoCloseable {
         if (current != null) current.source.close();
         latest.remove(id);
         lastFailure.remove(id);
+        targetReached.remove(id);
         if (executor != null) executor.forget(id);
     }
 
@@ -151,6 +172,7 @@ public final class SourceRegistry implements AutoCloseable {
 
     /** Told by the executor after every fire. */
     public void onFired(ResourceID id, FireResult result) {
+        if (result.succeeded() && result.generation() > 0) targetReached.put(id, new TargetReached(result.generation(), clock.instant()));
         FireResult before = result.succeeded() ? lastFailure.remove(id) : lastFailure.put(id, result);
         boolean changed = result.succeeded() ? before != null : before == null || !Objects.equals(before.summary(), result.summary());
         if (changed) reconcileRequests.accept(id);

@@ -3,6 +3,7 @@ package dev.triggers.operator.source;
 import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import java.util.Map;
 
 /**
  * A running source for one Trigger. It only turns outside events into
@@ -23,6 +24,15 @@ public interface TriggerSource extends AutoCloseable {
 
     /** Fields this source reports on the status (url, webhookSecretName, nextFireAt). */
     default void describe(TriggerStatus status) {}
+
+    /**
+     * Fields of {@link #describe} that a successful fire of this event changes, by status field name: written with the
+     * fire's record (one status patch either way), so the fire needs no reconcile to show them. A cron Trigger's
+     * next slot, say. Empty by default, and for an event this source did not fire.
+     */
+    default Map<String, String> describedAfter(TriggerEvent fired) {
+        return Map.of();
+    }
 
     /** Stops receiving promptly. Events whose fire has not succeeded are not acknowledged. */
     @Override

@@ -88,10 +88,16 @@ class KubectlEmbeddedTest {
 
     @Test
     void describeShowsTheStatusAndTheTriggersEvents() throws Exception {
-        Kubectl.Result describe = kubectl.run("describe", "trg", "-n", "demo", "restart-shop");
-        assertThat(describe.exitCode()).as("%s", describe).isZero();
-        assertThat(describe.out()).contains("Name:", "restart-shop", "Webhook Secret Name:", "restart-shop-webhook", "Events:", "WebhookTokenMinted");
-        assertThat(describe.out()).doesNotContain("Events:                    <none>");
+        // A new Trigger's first token is named by its status, without an Event: a fire gives it one.
+        Kubectl.Result annotate = kubectl.run("annotate", "trg", "-n", "demo", "restart-shop", "--overwrite",
+                "triggers.dev/fire-request=describe-" + System.nanoTime());
+        assertThat(annotate.exitCode()).as("%s", annotate).isZero();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            Kubectl.Result describe = kubectl.run("describe", "trg", "-n", "demo", "restart-shop");
+            assertThat(describe.exitCode()).as("%s", describe).isZero();
+            assertThat(describe.out()).contains("Name:", "restart-shop", "Webhook Secret Name:", "restart-shop-webhook", "Events:", "Fired");
+            assertThat(describe.out()).doesNotContain("Events:                    <none>");
+        });
     }
 
     @Test

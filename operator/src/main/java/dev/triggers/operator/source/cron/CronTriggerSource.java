@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,7 @@ final class CronTriggerSource implements TriggerSource {
     private String lastMissedSchedule;
     private String recordedMissText;
     private Instant inFlight;
+    private Instant lastFired;
     private Instant retryAfter = Instant.MIN;
     private String lastFailure;
     private boolean closed;
@@ -114,6 +116,7 @@ final class CronTriggerSource implements TriggerSource {
 
     private void fire(Instant slot) {
         inFlight = slot;
+        lastFired = slot;
         String id = CronSchedule.slotId(slot);
         log.debug("{}: firing cron slot {} ({})", context.trigger(), id, schedule);
         try {
@@ -125,9 +128,10 @@ final class CronTriggerSource implements TriggerSource {
     }
 
     private void fired(Instant slot, FireResult result, Throwable error) {
+        boolean succeeded = error == null && result.succeeded();
         synchronized (this) {
             if (slot.equals(inFlight)) inFlight = null;
-            if (error == null && result.succeeded()) {
+            if (succeeded) {
                 lastScheduleTime = max(lastScheduleTime, slot);
                 lastFailure = null;
                 retryAfter = Instant.MIN;
@@ -139,7 +143,8 @@ final class CronTriggerSource implements TriggerSource {
             updateWakeAt();
         }
         scheduler.wakeUp();
-        context.healthChanged();
+        // A success's next slot goes with its fire record (describedAfter): a reconcile would only write it again.
+        if (!succeeded) context.healthChanged();
     }
 
     private void recordMiss(CronSchedule.Due due, Instant now) {
@@ -197,6 +202,16 @@ final class CronTriggerSource implements TriggerSource {
         if (next.isPresent() && !next.get().isAfter(now)) next = schedule.next(now);
         next.ifPresent(slot -> status.setNextFireAt(CronSchedule.slotId(slot)));
         if (lastMissedSchedule != null) status.setLastMissedSchedule(lastMissedSchedule);
+    }
+
+    /** After a successful fire of a slot this source fired: the next slot, as {@link #describe} will show it. */
+    @Override
+    public synchronized Map<String, String> describedAfter(TriggerEvent fired) {
+        if (!TriggerEvent.CRON.equals(fired.source()) || !fired.receivedAt().equals(lastFired)) return Map.of();
+        Optional<Instant> next = schedule.next(max(handled(), fired.receivedAt()));
+        Instant now = context.clock().instant();
+        if (next.isPresent() && !next.get().isAfter(now)) next = schedule.next(now);
+        return next.map(slot -> Map.of("nextFireAt", CronSchedule.slotId(slot))).orElse(Map.of());
     }
 
     @Override
