@@ -9,6 +9,7 @@ import dev.triggers.operator.reconciler.TriggerReconciler;
 import dev.triggers.operator.tenancy.Grants;
 import dev.triggers.operator.source.SourceFactory;
 import dev.triggers.operator.source.SourceRegistry;
+import dev.triggers.operator.support.LeanItemStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -94,6 +95,10 @@ public final class TriggerOperator implements AutoCloseable {
                     .withRetry(new GenericRetry().setInitialInterval(1000).setIntervalMultiplier(2).setMaxInterval(60_000).withoutMaxAttempts());
             if (config.watchesAllNamespaces()) c.watchingAllNamespaces();
             else c.settingNamespaces(config.watchNamespaces());
+            // The cached Triggers without managedFields (most of their size). JOSDK gives this one store to
+            // the informer of every watched namespace, and a store must not be shared: with several, the
+            // Triggers are cached whole.
+            if (config.watchNamespaces().size() <= 1) c.withItemStore(new LeanItemStore<>());
         });
     }
 

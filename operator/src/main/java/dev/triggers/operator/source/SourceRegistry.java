@@ -36,7 +36,12 @@ public final class SourceRegistry implements AutoCloseable {
     private final OperatorConfig config;
     private final Map<String, SourceFactory> factories;
     private final Map<ResourceID, Running> running = new ConcurrentHashMap<>();
-    private final Map<ResourceID, Trigger> latest = new ConcurrentHashMap<>();
+    /**
+     * The target namespace of each Trigger seen whose target is in another namespace (for grant changes).
+     * Not the Trigger itself: the informer's cache holds that, and a Trigger kept here would be a second
+     * copy of it after every update until the next reconcile.
+     */
+    private final Map<ResourceID, String> crossTargets = new ConcurrentHashMap<>();
     private final Map<ResourceID, FireResult> lastFailure = new ConcurrentHashMap<>();
     private final Map<ResourceID, TargetReached> targetReached = new ConcurrentHashMap<>();
     private volatile FireExecutor executor;
@@ -86,12 +91,11 @@ public final class SourceRegistry implements AutoCloseable {
 
     /**
      * The Trigger's newest spec the operator has seen (the informer's copy, which may be newer than the
-     * last reconcile), or empty when it is gone. A fire acts on this.
+     * last reconcile), or empty when it is gone (or before the operator started). A fire acts on this.
      */
     public Optional<Trigger> trigger(ResourceID id) {
         Cache<Trigger> cache = primaryCache;
-        if (cache != null) return cache.get(id);
-        return Optional.ofNullable(latest.get(id));
+        return cache == null ? Optional.empty() : cache.get(id);
     }
 
     /** The Trigger may not fire now: its waiting events are refused (see {@link FireExecutor#refusePending}). */
@@ -102,10 +106,16 @@ public final class SourceRegistry implements AutoCloseable {
 
     /** A TriggerGrant changed in this namespace: reconcile the Triggers that target it. */
     public void grantsChangedIn(String namespace) {
-        latest.forEach((id, trigger) -> {
-            if (trigger.getSpec() == null || trigger.getSpec().getTarget() == null) return;
-            if (TargetAccess.crossNamespace(trigger) && TargetAccess.targetNamespace(trigger).equals(namespace)) reconcileRequests.accept(id);
+        crossTargets.forEach((id, target) -> {
+            if (target.equals(namespace)) reconcileRequests.accept(id);
         });
+    }
+
+    /** Remembers where the Trigger's target is, when that is another namespace. */
+    private void seen(ResourceID id, Trigger trigger) {
+        boolean cross = trigger.getSpec() != null && trigger.getSpec().getTarget() != null && TargetAccess.crossNamespace(trigger);
+        if (cross) crossTargets.put(id, TargetAccess.targetNamespace(trigger));
+        else crossTargets.remove(id);
     }
 
     /** The last fire's failure, until a fire succeeds. */
@@ -132,7 +142,7 @@ public final class SourceRegistry implements AutoCloseable {
         // A reconcile still running while the operator stops must not start a source after close().
         if (closed) throw new IllegalStateException("the operator is stopping: no source is started");
         ResourceID id = ResourceID.fromResource(trigger);
-        latest.put(id, trigger);
+        seen(id, trigger);
         String key = client.getKubernetesSerialization().asJson(trigger.getSpec().getSource());
         Running current = running.get(id);
         if (current != null && current.configKey.equals(key)) return current;
@@ -151,7 +161,7 @@ public final class SourceRegistry implements AutoCloseable {
     /** Stops the Trigger's source (suspended, or its spec became invalid); the Trigger is kept. */
     public void stop(Trigger trigger) {
         ResourceID id = ResourceID.fromResource(trigger);
-        latest.put(id, trigger);
+        seen(id, trigger);
         Running current = running.remove(id);
         if (current != null) current.source.close();
     }
@@ -160,7 +170,7 @@ public final class SourceRegistry implements AutoCloseable {
     public void forget(ResourceID id) {
         Running current = running.remove(id);
         if (current != null) current.source.close();
-        latest.remove(id);
+        crossTargets.remove(id);
         lastFailure.remove(id);
         targetReached.remove(id);
         if (executor != null) executor.forget(id);
@@ -244,7 +254,7 @@ public final class SourceRegistry implements AutoCloseable {
 
         @Override
         public void recordEvent(boolean warning, String reason, String message) {
-            Trigger trigger = latest.get(id);
+            Trigger trigger = SourceRegistry.this.trigger(id).orElse(null);
             FireExecutor current = executor;
             if (trigger != null && current != null) current.recorder().recordEvent(trigger, warning, reason, message);
         }

@@ -1,7 +1,9 @@
 package dev.triggers.operator.tenancy;
 
 import dev.triggers.operator.api.v1alpha1.TriggerGrant;
+import dev.triggers.operator.support.LeanItemStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -36,10 +38,18 @@ public final class Grants implements AutoCloseable {
             }
         };
         if (namespaces.isEmpty()) {
-            informers.add(client.resources(TriggerGrant.class).inAnyNamespace().inform(handler, 0));
+            informers.add(inform(client.resources(TriggerGrant.class).inAnyNamespace(), handler));
         } else {
-            for (String ns : namespaces) informers.add(client.resources(TriggerGrant.class).inNamespace(ns).inform(handler, 0));
+            for (String ns : namespaces) informers.add(inform(client.resources(TriggerGrant.class).inNamespace(ns), handler));
         }
+    }
+
+    /** As {@code inform(handler, 0)} (started, initial list done), caching the grants without managedFields. */
+    private static SharedIndexInformer<TriggerGrant> inform(Informable<TriggerGrant> grants, ResourceEventHandler<TriggerGrant> handler) {
+        SharedIndexInformer<TriggerGrant> informer = grants.runnableInformer(0);
+        informer.itemStore(new LeanItemStore<>());
+        informer.addEventHandler(handler);
+        return informer.run();
     }
 
     /** The grants in a namespace, as last seen. */

@@ -52,7 +52,8 @@ final class WebhookTriggerSource implements TriggerSource {
     private final String name;
     private final String secretName;
     private final ScheduledFuture<?> periodic;
-    private volatile Trigger latest;
+    /** The spec's signature as last observed (the periodic check reads it); not the whole Trigger, the cache has that. */
+    private volatile WebhookSignature signature;
     private volatile String error;
     private volatile boolean closed;
     /** What the last read or write of the Secret showed; null until one succeeded. */
@@ -74,7 +75,7 @@ final class WebhookTriggerSource implements TriggerSource {
     WebhookTriggerSource(Trigger trigger, SourceContext context, WebhookSourceFactory factory) {
         this.context = context;
         this.factory = factory;
-        this.latest = trigger;
+        this.signature = signature(trigger);
         this.namespace = trigger.getMetadata().getNamespace();
         this.name = trigger.getMetadata().getName();
         this.secretName = WebhookTokens.secretName(name);
@@ -82,15 +83,11 @@ final class WebhookTriggerSource implements TriggerSource {
         recover(trigger);
     }
 
-    Trigger latest() {
-        return latest;
-    }
-
     @Override
     public void observe(Trigger trigger) {
-        latest = trigger;
+        signature = signature(trigger);
         if (trigger.getMetadata().getDeletionTimestamp() != null) return;
-        checkSigningSecret(trigger, false);
+        checkSigningSecret(signature, false);
         if (fresh(trigger)) return;
         try {
             error = keepSecret(trigger);
@@ -264,6 +261,11 @@ final class WebhookTriggerSource implements TriggerSource {
                 .build();
     }
 
+    private static WebhookSignature signature(Trigger trigger) {
+        return trigger.getSpec() == null || trigger.getSpec().getSource() == null || trigger.getSpec().getSource().getWebhook() == null
+                ? null : trigger.getSpec().getSource().getWebhook().getSignature();
+    }
+
     /** A Trigger annotation's value; null when absent or blank. */
     private static String annotation(Trigger trigger, String key) {
         Map<String, String> a = trigger.getMetadata().getAnnotations();
@@ -287,9 +289,7 @@ final class WebhookTriggerSource implements TriggerSource {
      * Reads the signing Secret (by name: this also refreshes what this replica's server keeps of it), at most once
      * per recheck interval while it is fine; {@code periodic}: only to see whether an Error went away.
      */
-    private void checkSigningSecret(Trigger trigger, boolean periodic) {
-        WebhookSignature signature = trigger.getSpec() == null || trigger.getSpec().getSource() == null
-                || trigger.getSpec().getSource().getWebhook() == null ? null : trigger.getSpec().getSource().getWebhook().getSignature();
+    private void checkSigningSecret(WebhookSignature signature, boolean periodic) {
         if (signature == null) {
             signatureError = null;
             return;
@@ -313,7 +313,7 @@ final class WebhookTriggerSource implements TriggerSource {
      */
     private void checkSecret() {
         try {
-            checkSigningSecret(latest, true);
+            checkSigningSecret(signature, true);
         } catch (RuntimeException e) {
             log.debug("{}/{}: could not check the signing Secret: {}", namespace, name, e.getClass().getSimpleName());
         }
