@@ -128,17 +128,13 @@ public final class FireRecorder {
                         client.getKubernetesSerialization().asJson(update));
                 sent.put(key, new Sent(last.name(), last.count() + 1, now));
                 return;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
+            } catch (RuntimeException e) {
+                if (!(e instanceof KubernetesClientException k && k.getCode() == 404)) {
                     log.warn("{}/{}: could not record Event {}: {}", ns, trigger.getMetadata().getName(), reason,
                             KubernetesErrors.describe(e, "patch", "Event"));
                     return;
                 }
                 // Expired (the API server keeps Events for an hour) or deleted: a new one below.
-            } catch (RuntimeException e) {
-                log.warn("{}/{}: could not record Event {}: {}", ns, trigger.getMetadata().getName(), reason,
-                        KubernetesErrors.describe(e, "patch", "Event"));
-                return;
             }
         }
         String name = trigger.getMetadata().getName() + "." + Long.toHexString(now.toEpochMilli()) + Long.toHexString(System.nanoTime() & 0xffff);

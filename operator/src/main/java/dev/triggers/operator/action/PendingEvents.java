@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ final class PendingEvents {
     }
 
     /** How long a failed write answers for the slot before the next call tries again: an outage costs no request per call. */
-    static final java.time.Duration RETRY_FAILED_WRITE_AFTER = java.time.Duration.ofSeconds(1);
+    static final Duration RETRY_FAILED_WRITE_AFTER = Duration.ofSeconds(1);
 
     /**
      * After {@link #add}: the write that makes the slot durable. {@code start} is true when the caller must make it
@@ -64,7 +65,7 @@ final class PendingEvents {
         recording = new CompletableFuture<>();
         recordingStarted = now;
         recorded.add(event);
-        if (firesAtOnce && firstAttempt == null) {
+        if (firesAtOnce) {
             firstAttempt = new CompletableFuture<>();
             return new Recording(recording, false, firstAttempt);
         }
