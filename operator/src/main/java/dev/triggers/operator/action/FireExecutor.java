@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,9 +71,14 @@ public final class FireExecutor implements AutoCloseable {
         return recorder;
     }
 
-    /** Where fire records get the status fields a successful fire changes, as its source says (a cron Trigger's next slot). */
-    public void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
-        records.useDescribedAfter(describedAfter);
+    /** Where fire records read the source's own fields of the record, as the running source says (a cron Trigger's next slot). */
+    public void useSourceFields(Function<ResourceID, Map<String, String>> sourceFields) {
+        records.useSourceFields(sourceFields);
+    }
+
+    /** The Trigger's source fields of the record changed without a fire: written by the recorder (see FireRecords). */
+    public void sourceFieldsChanged(ResourceID trigger) {
+        records.sourceFieldsChanged(trigger);
     }
 
     /** Queues an event of the Trigger; the future completes with the result of the fire that carried it. */
