@@ -38,8 +38,9 @@ public final class ScaleUpAction implements WorkloadAction {
     public WorkloadResult apply(HasMetadata workload, Trigger trigger, TriggerEvent event) {
         ScaleUpSpec scaleUp = trigger.getSpec().actionOrDefault().getScaleUp();
         WorkloadRef ref = TargetResolver.ref(workload);
-        if (!(workload instanceof Deployment) && !(workload instanceof StatefulSet)) {
-            return WorkloadResult.failed(ref, ref + " cannot be scaled: ScaleUp acts on Deployments and StatefulSets");
+        boolean rollout = ArgoRollouts.isRollout(workload);
+        if (!(workload instanceof Deployment) && !(workload instanceof StatefulSet) && !rollout) {
+            return WorkloadResult.failed(ref, ref + " cannot be scaled: ScaleUp acts on Deployments, StatefulSets and Rollouts");
         }
         int max = scaleUp.getMaxReplicas();
         for (int attempt = 1; ; attempt++) {
@@ -58,7 +59,7 @@ public final class ScaleUpAction implements WorkloadAction {
                             "annotations", Map.of(SCALED_BY_EVENT, event.id())),
                     "spec", Map.of("replicas", wanted)));
             // Through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
-            var resource = client.resource(workload);
+            var resource = rollout ? ArgoRollouts.resource(client, workload) : client.resource(workload);
             try {
                 resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
                 String ceiling = wanted == max ? ", now at maxReplicas" : "";
@@ -80,6 +81,7 @@ public final class ScaleUpAction implements WorkloadAction {
         Integer replicas = null;
         if (workload instanceof Deployment d) replicas = d.getSpec().getReplicas();
         if (workload instanceof StatefulSet s) replicas = s.getSpec().getReplicas();
+        if (ArgoRollouts.isRollout(workload)) return ArgoRollouts.replicas(workload);
         return replicas == null ? 1 : replicas;
     }
 }
