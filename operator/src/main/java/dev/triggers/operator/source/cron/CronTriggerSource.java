@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.cron;
 
+import dev.triggers.operator.schedule.CronSchedule;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.CronSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
