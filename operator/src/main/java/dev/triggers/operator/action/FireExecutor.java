@@ -17,19 +17,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place where events become patches: the {@link FireScheduler} decides when a Trigger fires, the
  * {@link ActionRunner} patches its target, the {@link FireRecords} write what happened. This class owns their threads.
  */
 public final class FireExecutor implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(FireExecutor.class);
-
-    private final Function<ResourceID, Optional<Trigger>> triggers;
     private final FireRecorder recorder;
-    private final MeterRegistry metrics;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
     /** Single-thread executors, a Trigger always on the same one: its records are written in order. */
@@ -46,8 +40,6 @@ public final class FireExecutor implements AutoCloseable {
      */
     public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics,
                         Function<ResourceID, Optional<Trigger>> triggers, FireGuard guard, BiConsumer<ResourceID, FireResult> onFired) {
-        this.triggers = triggers;
-        this.metrics = metrics;
         this.recorder = new FireRecorder(client, clock);
         this.workers = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
@@ -64,14 +56,14 @@ public final class FireExecutor implements AutoCloseable {
                     records.add(id, batch, result);
                     // A refusal is the reconciler's own finding (suspended, invalid, not granted): not a failed fire.
                     if (!result.refused()) onFired.accept(id, result);
-                });
+                }, new TriggerWindows(triggers), records::held);
     }
 
     public FireRecorder recorder() {
         return recorder;
     }
 
-    /** Where fire records read the source's own fields of the record, as the running source says (a cron Trigger's next slot). */
+    /** Where fire records read the source's own fields of the record (TriggerSource#recorded: a cron Trigger's next slot). */
     public void useSourceFields(Function<ResourceID, Map<String, String>> sourceFields) {
         records.useSourceFields(sourceFields);
     }
@@ -84,6 +76,17 @@ public final class FireExecutor implements AutoCloseable {
     /** Queues an event of the Trigger; the future completes with the result of the fire that carried it. */
     public CompletableFuture<FireResult> submit(ResourceID trigger, TriggerEvent event) {
         return submitAll(trigger, List.of(event)).get(0);
+    }
+
+    /** Queues an event that fires as soon as no fire runs, outside the windows and the cooldown (fire-now), with what waits. */
+    public CompletableFuture<FireResult> submitNow(ResourceID trigger, TriggerEvent event) {
+        records.received(trigger, List.of(event));
+        return scheduler.submitNow(trigger, event);
+    }
+
+    /** The Trigger's spec changed: what waits is held again against its newest windows and cooldown. */
+    public void reschedule(ResourceID trigger) {
+        scheduler.reschedule(trigger);
     }
 
     /** Queues events received together (one fetched batch): they coalesce into one fire. Futures in event order. */
@@ -113,28 +116,18 @@ public final class FireExecutor implements AutoCloseable {
      */
     public List<CompletableFuture<FireResult>> recover(ResourceID trigger, List<TriggerEvent> accepted) {
         List<CompletableFuture<FireResult>> futures = scheduler.recover(trigger, accepted);
-        if (!futures.isEmpty()) {
-            log.info("{}: firing {} webhook events accepted before the last leader stopped", trigger, accepted.size());
-            records.received(trigger, accepted);
-        }
+        if (!futures.isEmpty()) records.received(trigger, accepted);
         return futures;
     }
 
-    /**
-     * The Trigger may not fire now (suspended, invalid, not granted): its waiting events are refused at once, not at
-     * the end of the cooldown; redeliverable ones come back, the others are dropped and counted.
-     */
+    /** Not to fire now (suspended, invalid, not granted): what waits is refused at once; redeliverable events come back. */
     public void refusePending(ResourceID trigger, String why) {
         scheduler.refuse(trigger, why);
     }
 
     /** The Trigger is gone: refuse what waits (sources do not acknowledge it) and forget its state and meters. */
     public void forget(ResourceID trigger) {
-        PendingEvents.Batch dropped = scheduler.forget(trigger);
-        if (dropped != null) {
-            log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
-            dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
-        }
+        scheduler.forget(trigger);
         records.forget(trigger);
     }
 
@@ -142,9 +135,8 @@ public final class FireExecutor implements AutoCloseable {
     public void close() {
         timers.shutdownNow();
         acceptWriters.shutdownNow();
-        // Finish fires in flight (graceful shutdown), then their records, but do not wait for ever.
+        // Fires in flight finish (graceful shutdown), then every waiting record is written now; each wait is bounded.
         DaemonThreads.shutdownAndWait(workers, Duration.ofSeconds(30));
-        // Records still waiting for their interval are written now, not dropped with the timers.
         records.flush();
         for (ExecutorService r : recorders) DaemonThreads.shutdownAndWait(r, Duration.ofSeconds(30));
     }

@@ -144,6 +144,7 @@ final class StatusFactory {
         next.setLastFireRequest(current.getLastFireRequest());
         next.setLastScheduleTime(current.getLastScheduleTime());
         next.setNextFireAt(current.getNextFireAt());
+        next.setHeldUntil(current.getHeldUntil());
         next.setAcceptedEvents(current.getAcceptedEvents());
         return next;
     }

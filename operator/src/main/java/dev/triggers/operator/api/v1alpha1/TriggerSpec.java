@@ -32,6 +32,10 @@ public class TriggerSpec extends SpecObject {
     @JsonPropertyDescription("When true, the source consumes nothing and the Trigger fires nothing.")
     private Boolean suspend;
 
+    @Size(max = 8)
+    @JsonPropertyDescription("Maintenance windows: when set, the Trigger fires only inside one of them. An event outside every window is held (events fold into one) and fires when the next window opens; a cron slot outside every window is missed. The triggers.dev/fire-now annotation fires at once regardless.")
+    private java.util.List<MaintenanceWindow> windows;
+
     public String getDescription() { return description; }
     public void setDescription(String description) { this.description = description; }
     public TargetRef getTarget() { return target; }
@@ -44,6 +48,8 @@ public class TriggerSpec extends SpecObject {
     public void setCooldownSeconds(Integer cooldownSeconds) { this.cooldownSeconds = cooldownSeconds; }
     public Boolean getSuspend() { return suspend; }
     public void setSuspend(Boolean suspend) { this.suspend = suspend; }
+    public java.util.List<MaintenanceWindow> getWindows() { return windows; }
+    public void setWindows(java.util.List<MaintenanceWindow> windows) { this.windows = windows; }
 
     @JsonIgnore
     public int cooldownSecondsOrDefault() { return cooldownSeconds == null ? 0 : cooldownSeconds; }
