@@ -47,7 +47,7 @@ public final class TriggerOperator implements AutoCloseable {
         this.identity = identity;
         this.sources = new SourceRegistry(client, clock, config, factories);
         this.grants = new Grants(client, config.watchNamespaces(), sources::grantsChangedIn);
-        FirePermissions permissions = new FirePermissions(config, sources::factory, grants);
+        FirePermissions permissions = new FirePermissions(config, sources::factory, grants, clock);
         this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, permissions, sources::onFired);
         sources.setExecutor(executor);
         TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics), permissions);

@@ -27,6 +27,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -98,11 +99,16 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
             sources.refusePending(id, "the Trigger's spec is invalid: " + message);
             return update(trigger, statuses.invalidSpec(trigger, message));
         }
-        if (trigger.getSpec().isSuspended()) {
+        Instant now = clock.instant();
+        String suspended = trigger.getSpec().suspensionReason(now);
+        if (suspended != null) {
             sources.stop(trigger);
             sourceErrors.forget(id);
-            sources.refusePending(id, "spec.suspend is true");
-            return update(trigger, statuses.suspended(trigger));
+            sources.refusePending(id, suspended);
+            UpdateControl<Trigger> control = update(trigger, statuses.suspended(trigger, now));
+            // A timed suspension ends by itself: reconciled again the moment it ends, which starts the source.
+            Instant until = trigger.getSpec().isSuspended() ? null : trigger.getSpec().suspendUntilInstant().orElse(null);
+            return until == null ? control : control.rescheduleAfter(Duration.between(now, until).plusMillis(1));
         }
 
         // A target namespace that is not granted: nothing is consumed (SQS messages stay on the queue)

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ExamplesTest {
     /** Every example Trigger: all Ready in the embedded mode (README's first command). */
     static final List<String> EXAMPLES = List.of("restart-web", "scale-worker", "restart-shop", "deploy-web", "deploy-web-on-main", "nightly-restart",
-            "hourly-scaleup", "redeploy-on-sqs", "web-on-deploy", "web-on-release");
+            "hourly-scaleup", "redeploy-on-sqs", "web-on-deploy", "web-on-release", "restart-web-after-freeze");
 
     MockCluster cluster;
     LocalBackends backends;
@@ -103,6 +103,25 @@ class ExamplesTest {
         cluster.client().resources(Trigger.class).inNamespace(EmbeddedMain.NAMESPACE).withName("scale-worker")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"triggers.dev/fire-request\":\"burst-1\"}}}");
         await().untilAsserted(() -> assertThat(cluster.getDeployment(EmbeddedMain.NAMESPACE, "worker").getSpec().getReplicas()).isEqualTo(3));
+    }
+
+    /** The freeze example's end is behind us: Ready; moved ahead, the same Trigger is Suspended and says until when. */
+    @Test
+    void theFreezeExampleIsSuspendedOnlyUntilItsEnd() {
+        await().ignoreExceptions().untilAsserted(() -> assertThat(cluster.trigger(EmbeddedMain.NAMESPACE, "restart-web-after-freeze")
+                .getStatus().getStatus()).isEqualTo("Ready"));
+        cluster.client().resources(Trigger.class).inNamespace(EmbeddedMain.NAMESPACE).withName("restart-web-after-freeze")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspendUntil\":\"2099-01-05T08:00:00+01:00\"}}");
+        await().untilAsserted(() -> {
+            TriggerStatus status = cluster.trigger(EmbeddedMain.NAMESPACE, "restart-web-after-freeze").getStatus();
+            assertThat(status.getStatus()).isEqualTo("Suspended");
+            assertThat(status.getConditions()).anySatisfy(c -> assertThat(c.getMessage()).contains("suspended until 2099-01-05T07:00:00Z"));
+        });
+        // Back as the manifest says, for the other tests of this class.
+        cluster.client().resources(Trigger.class).inNamespace(EmbeddedMain.NAMESPACE).withName("restart-web-after-freeze")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspendUntil\":\"2026-01-05T08:00:00+01:00\"}}");
+        await().untilAsserted(() -> assertThat(cluster.trigger(EmbeddedMain.NAMESPACE, "restart-web-after-freeze").getStatus().getStatus())
+                .isEqualTo("Ready"));
     }
 
     /** What README's first command prints: a kubeconfig that `kubectl get trg` can use. */
