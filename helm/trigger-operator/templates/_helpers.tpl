@@ -86,6 +86,10 @@ The rules the operator needs where Triggers live, and nothing more (README expla
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
   verbs: ["get", "list", "patch"]
+# ScaleUp of a workload an HPA targets: find it (list), raise and restore its minReplicas (patch, get).
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["get", "list", "patch"]
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create", "update"]

@@ -28,9 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class FireExecutor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FireExecutor.class);
 
-    private final Function<ResourceID, Optional<Trigger>> triggers;
     private final FireRecorder recorder;
-    private final MeterRegistry metrics;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
     /** Single-thread executors, a Trigger always on the same one: its records are written in order. */
@@ -39,6 +37,7 @@ public final class FireExecutor implements AutoCloseable {
     private final ExecutorService acceptWriters;
     private final FireScheduler scheduler;
     private final FireRecords records;
+    private final ScaleReverts reverts;
 
     /**
      * @param triggers the Trigger's newest spec the operator knows (the spec a fire acts on)
@@ -47,15 +46,14 @@ public final class FireExecutor implements AutoCloseable {
      */
     public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics,
                         Function<ResourceID, Optional<Trigger>> triggers, FireGuard guard, BiConsumer<ResourceID, FireResult> onFired) {
-        this.triggers = triggers;
-        this.metrics = metrics;
         this.recorder = new FireRecorder(client, clock);
         this.workers = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
         this.acceptWriters = Executors.newFixedThreadPool(Math.max(2, threads / 2), DaemonThreads.named("fire-accept"));
         this.recorders = new ExecutorService[Math.max(2, threads / 2)];
         for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(DaemonThreads.named("fire-record-" + i));
-        ActionRunner runner = new ActionRunner(new TargetResolver(client), guard, List.of(new RedeployAction(client), new ScaleUpAction(client)));
+        this.reverts = new ScaleReverts(client, clock, Timers.of(timers), workers, guard, triggers, recorder);
+        ActionRunner runner = new ActionRunner(new TargetResolver(client), guard, List.of(new RedeployAction(client), new ScaleUpAction(client, reverts)));
         this.records = new FireRecords(clock, Timers.of(timers), id -> recorders[Math.floorMod(id.hashCode(), recorders.length)],
                 () -> !workers.getQueue().isEmpty(), recorder, metrics, triggers);
         this.scheduler = new FireScheduler(clock, Timers.of(timers), workers,
@@ -70,6 +68,11 @@ public final class FireExecutor implements AutoCloseable {
 
     public FireRecorder recorder() {
         return recorder;
+    }
+
+    /** The pending reverts of temporary scale-ups: the reconciler hands over what each status holds. */
+    public ScaleReverts reverts() {
+        return reverts;
     }
 
     /** Where fire records get the status fields a successful fire changes, as its source says (a cron Trigger's next slot). */
@@ -116,10 +119,7 @@ public final class FireExecutor implements AutoCloseable {
         return futures;
     }
 
-    /**
-     * The Trigger may not fire now (suspended, invalid, not granted): its waiting events are refused at once, not at
-     * the end of the cooldown; redeliverable ones come back, the others are dropped and counted.
-     */
+    /** Refuses what waits at once (suspended, invalid, not granted): redeliverable events come back, others are dropped. */
     public void refusePending(ResourceID trigger, String why) {
         scheduler.refuse(trigger, why);
     }
@@ -132,6 +132,7 @@ public final class FireExecutor implements AutoCloseable {
             dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
         }
         records.forget(trigger);
+        reverts.forget(trigger);
     }
 
     @Override

@@ -159,6 +159,10 @@ public final class SpecValidator {
             }
             if (scaleUp.getMaxReplicas() < 1) problems.add("spec.action.scaleUp.maxReplicas must be at least 1, not " + scaleUp.getMaxReplicas());
             if (scaleUp.getStep() != null && scaleUp.getStep() < 1) problems.add("spec.action.scaleUp.step must be at least 1, not " + scaleUp.getStep());
+            Integer revert = scaleUp.getRevertAfterSeconds();
+            if (revert != null && (revert < 1 || revert > ScaleUpSpec.MAX_REVERT_AFTER_SECONDS)) {
+                problems.add("spec.action.scaleUp.revertAfterSeconds must be between 1 and " + ScaleUpSpec.MAX_REVERT_AFTER_SECONDS + " (7 days), not " + revert);
+            }
         }
     }
 }

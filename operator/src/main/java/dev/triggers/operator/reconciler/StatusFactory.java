@@ -149,6 +149,8 @@ final class StatusFactory {
         next.setLastFireRequest(current.getLastFireRequest());
         next.setLastScheduleTime(current.getLastScheduleTime());
         next.setAcceptedEvents(current.getAcceptedEvents());
+        next.setScaleReverts(current.getScaleReverts());
+        next.setLastRevert(current.getLastRevert());
         return next;
     }
 

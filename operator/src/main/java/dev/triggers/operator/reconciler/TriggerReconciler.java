@@ -1,6 +1,7 @@
 package dev.triggers.operator.reconciler;
 
 import dev.triggers.operator.action.FireResult;
+import dev.triggers.operator.action.ScaleReverts;
 import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.action.TargetResolver;
 import dev.triggers.operator.api.v1alpha1.TargetRef;
@@ -54,12 +55,14 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
     private final StatusFactory statuses;
     private final SourceErrorCounter sourceErrors;
     private final FirePermissions permissions;
+    private final ScaleReverts reverts;
     private final Map<ResourceID, TargetCheck> targetChecks = new ConcurrentHashMap<>();
     private final SimpleInboundEventSource<Trigger> reconcileRequests = new SimpleInboundEventSource<>("reconcile-requests");
 
     public TriggerReconciler(KubernetesClient client, OperatorConfig config, SourceRegistry sources, Clock clock,
-                             SourceErrorCounter sourceErrors, FirePermissions permissions) {
+                             SourceErrorCounter sourceErrors, FirePermissions permissions, ScaleReverts reverts) {
         this.client = client;
+        this.reverts = reverts;
         this.permissions = permissions;
         this.config = config;
         this.sources = sources;
@@ -99,6 +102,8 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
             sources.refusePending(id, "the Trigger's spec is invalid: " + message);
             return update(trigger, statuses.invalidSpec(trigger, message));
         }
+        // Temporary scale-ups the status holds are reverted on time, suspended or not (after a restart: from here).
+        reverts.observe(trigger);
         Instant now = clock.instant();
         String suspended = trigger.getSpec().suspensionReason(now);
         if (suspended != null) {

@@ -48,6 +48,7 @@ class HelmChartTest {
             "apps/deployments: get,list,patch",
             "apps/statefulsets: get,list,patch",
             "apps/daemonsets: get,list,patch",
+            "autoscaling/horizontalpodautoscalers: get,list,patch",
             "core/secrets: get,create,update",
             "core/events: create,patch");
     static final Set<String> LEADER_ELECTION_RULES = Set.of(

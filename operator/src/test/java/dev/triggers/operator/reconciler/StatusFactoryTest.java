@@ -192,7 +192,9 @@ class StatusFactoryTest {
                 Map.entry("lastFiredAt", "2026-12-01T10:00:00Z"), Map.entry("lastScheduleTime", "2026-12-01T03:00:00Z"),
                 Map.entry("fireCount", 7), Map.entry("coalescedCount", 1), Map.entry("droppedCount", 1),
                 Map.entry("lastEvent", Map.of("source", "webhook", "id", "ev-1")), Map.entry("lastFireRequest", "now"),
-                Map.entry("lastFireResult", "restarted"), Map.entry("acceptedEvents", Map.of("ev-2", Map.of("id", "ev-2"))));
+                Map.entry("lastFireResult", "restarted"), Map.entry("acceptedEvents", Map.of("ev-2", Map.of("id", "ev-2"))),
+                Map.entry("scaleReverts", Map.of("Deployment/web", Map.of("kind", "Deployment", "from", 2, "to", 4))),
+                Map.entry("lastRevert", "reverted"));
         assertThat(JSON.convertValue(JSON.convertValue(every, TriggerStatus.class), Map.class).keySet())
                 .as("this test knows every field of TriggerStatus").isEqualTo(every.keySet());
 
