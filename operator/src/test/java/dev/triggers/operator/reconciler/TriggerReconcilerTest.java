@@ -243,6 +243,16 @@ class TriggerReconcilerTest {
         expectError("bad-month", t -> t.getSpec().setSuspendUntil("2026-13-01T06:00:00Z"), "spec.suspendUntil '2026-13-01T06:00:00Z'");
     }
 
+    @Test
+    void aRevertAfterSecondsOutOfRangeIsAnError() {
+        start(MockCluster.testConfig());
+        cluster.deployment(NS, "web");
+        expectError("revert-zero", t -> {
+            t.getSpec().setAction(new ActionSpec(ActionSpec.SCALE_UP, new ScaleUpSpec(1, 4)));
+            t.getSpec().getAction().getScaleUp().setRevertAfterSeconds(0);
+        }, "spec.action.scaleUp.revertAfterSeconds must be between 1 and 604800 (7 days), not 0");
+    }
+
     /**
      * JOSDK patches the difference between the Trigger the reconciler read and the one it returned. A fire
      * recorded in between (FireRecorder's merge patch) is not in that difference: it stays.
