@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,8 +163,23 @@ public final class ScaleReverts {
         synchronized (p) {
             Scheduled before = p.pending.remove(key);
             if (before != null) before.cancel.run();
-            Runnable cancel = timers.schedule(() -> workers.execute(() -> revert(id, key, revert)), delay.isNegative() ? Duration.ZERO : delay);
-            p.pending.put(key, new Scheduled(revert, cancel));
+            p.pending.put(key, new Scheduled(revert, later(id, key, revert, delay.isNegative() ? Duration.ZERO : delay)));
+        }
+    }
+
+    /** Runs the revert after the delay, on a worker; while stopping, not at all (the status keeps it for the next leader). */
+    private Runnable later(ResourceID id, String key, ScaleRevert revert, Duration delay) {
+        try {
+            return timers.schedule(() -> {
+                try {
+                    workers.execute(() -> revert(id, key, revert));
+                } catch (RejectedExecutionException e) {
+                    log.info("{}: stopping, the revert of {} is left to the next leader", id, key);
+                }
+            }, delay);
+        } catch (RejectedExecutionException e) {
+            log.info("{}: stopping, the revert of {} is left to the next leader", id, key);
+            return () -> { };
         }
     }
 
@@ -183,7 +199,7 @@ public final class ScaleReverts {
                     undone = new Undone(true, "not reverted: " + KubernetesErrors.describe(e, "revert the scale-up of", revert.getKind() + " " + where(revert)));
                 } else {
                     log.info("{}: revert of {} failed for a passing reason, retry in {} s: {}", id, key, RETRY.toSeconds(), KubernetesErrors.rootMessage(e));
-                    p.pending.put(key, new Scheduled(revert, timers.schedule(() -> workers.execute(() -> revert(id, key, revert)), RETRY)));
+                    p.pending.put(key, new Scheduled(revert, later(id, key, revert, RETRY)));
                     return;
                 }
             }
