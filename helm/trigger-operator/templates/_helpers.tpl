@@ -90,6 +90,10 @@ The rules the operator needs where Triggers live, and nothing more (README expla
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]
   verbs: ["get", "list", "patch"]
+# target.kind Rollout (Argo Rollouts): read by name, restarted through spec.restartAt, scaled through spec.replicas.
+- apiGroups: ["argoproj.io"]
+  resources: ["rollouts"]
+  verbs: ["get", "patch"]
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create", "update"]

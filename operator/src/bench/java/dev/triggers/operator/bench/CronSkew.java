@@ -7,7 +7,7 @@ import dev.triggers.operator.api.v1alpha1.CronSource;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
-import dev.triggers.operator.source.cron.CronSchedule;
+import dev.triggers.operator.schedule.CronSchedule;
 import dev.triggers.operator.source.cron.CronSourceFactory;
 import dev.triggers.operator.testing.MockCluster;
 import dev.triggers.operator.testing.Triggers;

@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,9 +74,14 @@ public final class FireExecutor implements AutoCloseable {
         return reverts;
     }
 
-    /** Where fire records get the status fields a successful fire changes, as its source says (a cron Trigger's next slot). */
-    public void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
-        records.useDescribedAfter(describedAfter);
+    /** Where fire records read the source's own fields of the record, as the running source says (a cron Trigger's next slot). */
+    public void useSourceFields(Function<ResourceID, Map<String, String>> sourceFields) {
+        records.useSourceFields(sourceFields);
+    }
+
+    /** The Trigger's source fields of the record changed without a fire: written by the recorder (see FireRecords). */
+    public void sourceFieldsChanged(ResourceID trigger) {
+        records.sourceFieldsChanged(trigger);
     }
 
     /** Queues an event of the Trigger; the future completes with the result of the fire that carried it. */
@@ -91,11 +95,9 @@ public final class FireExecutor implements AutoCloseable {
         return scheduler.submit(trigger, events);
     }
 
-    /**
-     * Queues an event whose caller is told it was accepted (a webhook's 202) once {@link Accepted#recorded()} completes:
+    /** Queues an event whose caller is told it was accepted (a webhook's 202) once {@link Accepted#recorded()} completes:
      * the first event of the next fire is written into status.acceptedEvents, later ones of that fire share the write,
-     * and a new leader fires what the status holds ({@link #recover}). A failed write fails {@code recorded} (503).
-     */
+     * and a new leader fires what the status holds ({@link #recover}). A failed write fails {@code recorded} (503). */
     public Accepted submitAccepted(ResourceID trigger, TriggerEvent event) {
         records.received(trigger, List.of(event));
         FireScheduler.Submitted submitted = scheduler.submitRecorded(trigger, event);
@@ -106,10 +108,8 @@ public final class FireExecutor implements AutoCloseable {
     /** {@code recorded} completes once the event is kept in the API, {@code fired} with its fire. */
     public record Accepted(CompletableFuture<FireResult> fired, CompletableFuture<Void> recorded) {}
 
-    /**
-     * Fires, as one, the events an earlier leader accepted and had not fired (status.acceptedEvents), carrying the
-     * newest: had that fire happened before the crash, the target holds its event id and nothing is patched again.
-     */
+    /** Fires, as one, the events an earlier leader accepted and had not fired (status.acceptedEvents), carrying the
+     * newest: had that fire happened before the crash, the target holds its event id and nothing is patched again. */
     public List<CompletableFuture<FireResult>> recover(ResourceID trigger, List<TriggerEvent> accepted) {
         List<CompletableFuture<FireResult>> futures = scheduler.recover(trigger, accepted);
         if (!futures.isEmpty()) {

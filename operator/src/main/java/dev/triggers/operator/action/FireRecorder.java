@@ -34,8 +34,8 @@ public final class FireRecorder {
     static final int MAX_MESSAGE = 1024;
     /** The status fields a fire record writes; nobody else writes them. */
     public static final Set<String> STATUS_FIELDS = Set.of(
-            "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "acceptedEvents",
-            "scaleReverts", "lastRevert");
+            "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "nextFireAt",
+            "acceptedEvents", "scaleReverts", "lastRevert");
 
     /** As the Kubernetes event recorder: the same reason on the same object within this window updates one Event. */
     static final Duration AGGREGATE_WITHIN = Duration.ofMinutes(10);
@@ -62,13 +62,10 @@ public final class FireRecorder {
         return recordStatus(trigger, lastFired, firedAt, result, fireCount, coalescedCount, droppedCount, fireRequest, acceptedDone, Map.of());
     }
 
-    /**
-     * As above, with fields the source describes that this fire changed ({@code described}, e.g. nextFireAt): the same
-     * value the reconciler would write next, so that it finds nothing to write.
-     */
+    /** As above, with the source's own fields of the record as they are now ({@code sourceFields}, e.g. nextFireAt). */
     public boolean recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
-                                long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone, Map<String, String> described) {
-        Map<String, Object> status = new LinkedHashMap<>(described);
+                                long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone, Map<String, String> sourceFields) {
+        Map<String, Object> status = new LinkedHashMap<>(sourceFields);
         status.put("fireCount", fireCount);
         if (lastFired != null) {
             status.put("lastFiredAt", firedAt.toString());
@@ -84,14 +81,30 @@ public final class FireRecorder {
             status.put("acceptedEvents", done);
         }
         status.put("lastFireResult", truncate(result.summary()));
+        return patchStatus(trigger, status, "a fire");
+    }
+
+    /**
+     * Writes the source's own fields of the record (null clears one) when the status does not show them already: a
+     * cron source started, stopped, or missed a slot, so its next slot moved without a fire. Returns false if the
+     * patch failed.
+     */
+    public boolean recordSourceFields(Trigger trigger, Map<String, String> sourceFields) {
+        if (sourceFields.isEmpty()) return true;
+        Map<?, ?> shown = trigger.getStatus() == null ? Map.of() : client.getKubernetesSerialization().convertValue(trigger.getStatus(), Map.class);
+        boolean same = sourceFields.entrySet().stream().allMatch(e -> java.util.Objects.equals(shown.get(e.getKey()), e.getValue()));
+        return same || patchStatus(trigger, new LinkedHashMap<>(sourceFields), "the source's fields");
+    }
+
+    private boolean patchStatus(Trigger trigger, Map<String, Object> status, String what) {
         try {
             // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
             client.resources(Trigger.class).resource(trigger).subresource("status")
                     .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
             return true;
         } catch (RuntimeException e) {
-            log.warn("{}/{}: could not record a fire on status: {}", trigger.getMetadata().getNamespace(),
-                    trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
+            log.warn("{}/{}: could not record {} on status: {}", trigger.getMetadata().getNamespace(),
+                    trigger.getMetadata().getName(), what, KubernetesErrors.describe(e, "patch status of", "Trigger"));
             return false;
         }
     }

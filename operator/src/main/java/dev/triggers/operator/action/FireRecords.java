@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -51,7 +50,7 @@ final class FireRecords {
     private final Function<ResourceID, Optional<Trigger>> triggers;
     private final Map<ResourceID, Log> logs = new ConcurrentHashMap<>();
     private final Map<ReceivedKey, Counter> receivedCounters = new ConcurrentHashMap<>();
-    private volatile BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter = (id, event) -> Map.of();
+    private volatile Function<ResourceID, Map<String, String>> sourceFields = id -> Map.of();
 
     /**
      * @param inOrder the executor a Trigger's records are written on, always the same one per Trigger
@@ -68,8 +67,18 @@ final class FireRecords {
         this.triggers = triggers;
     }
 
-    void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
-        this.describedAfter = describedAfter;
+    /** Where the record reads the source's own fields of it (TriggerSource#recorded), as they are at the write. */
+    void useSourceFields(Function<ResourceID, Map<String, String>> sourceFields) {
+        this.sourceFields = sourceFields;
+    }
+
+    /** The source's own fields changed without a fire (started, stopped, a slot missed): written in order, if they differ. */
+    void sourceFieldsChanged(ResourceID trigger) {
+        try {
+            inOrder.apply(trigger).execute(() -> triggers.apply(trigger).ifPresent(t -> recorder.recordSourceFields(t, sourceFields.apply(trigger))));
+        } catch (RejectedExecutionException e) {
+            // Shutting down: the next leader's source writes them.
+        }
     }
 
     /** Queues a finished fire for its record; schedules the next write if none is due. */
@@ -276,9 +285,8 @@ final class FireRecords {
             dropped = l.droppedCount;
         }
         Fired newest = fires.get(fires.size() - 1);
-        Map<String, String> described = lastSuccess == null ? Map.of() : describedAfter.apply(l.trigger, lastSuccess.event());
         boolean written = recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
-                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, described);
+                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, sourceFields.apply(l.trigger));
         if (!written && !acceptedDone.isEmpty()) {
             synchronized (l) {
                 l.uncleared.addAll(acceptedDone); // with the next record

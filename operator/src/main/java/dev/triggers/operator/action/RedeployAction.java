@@ -20,7 +20,9 @@ import java.util.Objects;
  * A rolling restart, as `kubectl rollout restart` does it, plus why: the pod template gets
  * kubectl's restartedAt and the triggers.dev/* annotations. The values come from the event only, so
  * two events always give two templates (even within one second) and the same event repeated after a
- * crash gives the same template (no second rollout).
+ * crash gives the same template (no second rollout). An Argo Rollouts Rollout is restarted its own way, through
+ * spec.restartAt (a new pod template would be a new revision, with its canary or blue-green steps), the triggers.dev/*
+ * annotations then on the Rollout itself.
  */
 public final class RedeployAction implements WorkloadAction {
     public static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
@@ -51,6 +53,7 @@ public final class RedeployAction implements WorkloadAction {
                 FIRED_BY, trigger.getMetadata().getNamespace() + "." + trigger.getMetadata().getName(),
                 EVENT_SOURCE, event.source(),
                 EVENT_ID, event.id());
+        if (ArgoRollouts.isRollout(workload)) return restartRollout(workload, ref, wanted);
         Map<String, String> current = templateAnnotations(workload);
         if (current != null && wanted.entrySet().stream().allMatch(e -> Objects.equals(current.get(e.getKey()), e.getValue()))) {
             return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + event.id());
@@ -61,6 +64,25 @@ public final class RedeployAction implements WorkloadAction {
             // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
             client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
             return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref);
+        } catch (RuntimeException e) {
+            return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "patch", ref));
+        }
+    }
+
+    private WorkloadResult restartRollout(HasMetadata rollout, WorkloadRef ref, Map<String, String> wanted) {
+        Map<String, String> annotations = new java.util.HashMap<>(wanted);
+        String restartAt = annotations.remove(RESTARTED_AT);
+        Map<String, String> current = rollout.getMetadata().getAnnotations();
+        Object currentRestartAt = ((io.fabric8.kubernetes.api.model.GenericKubernetesResource) rollout).get("spec", "restartAt");
+        if (current != null && restartAt.equals(currentRestartAt)
+                && annotations.entrySet().stream().allMatch(e -> Objects.equals(current.get(e.getKey()), e.getValue()))) {
+            return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + annotations.get(EVENT_ID));
+        }
+        String patch = client.getKubernetesSerialization().asJson(
+                Map.of("metadata", Map.of("annotations", annotations), "spec", Map.of("restartAt", restartAt)));
+        try {
+            ArgoRollouts.resource(client, rollout).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref + " (spec.restartAt " + restartAt + ")");
         } catch (RuntimeException e) {
             return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "patch", ref));
         }

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * status says so. A Trigger's scale-ups and reverts run under one lock ({@link #lock}), so they never interleave.
  *
  * <p>The status is writable by whoever may write it, so a revert is checked as a fire is: only in the Trigger's target
- * namespace (and there only as its grants allow), only Deployments and StatefulSets, only downwards.
+ * namespace (and there only as its grants allow), only Deployments, StatefulSets and Rollouts, only downwards.
  */
 public final class ScaleReverts {
     private static final Logger log = LoggerFactory.getLogger(ScaleReverts.class);
@@ -226,9 +226,11 @@ public final class ScaleReverts {
         String refusal = refusal(trigger, r);
         if (refusal != null) return new Undone(true, "not reverted: " + refusal);
         String ns = r.getNamespace();
-        HasMetadata workload = WorkloadRef.STATEFUL_SET.equals(r.getKind())
-                ? client.apps().statefulSets().inNamespace(ns).withName(r.getName()).get()
-                : client.apps().deployments().inNamespace(ns).withName(r.getName()).get();
+        HasMetadata workload = switch (r.getKind()) {
+            case WorkloadRef.STATEFUL_SET -> client.apps().statefulSets().inNamespace(ns).withName(r.getName()).get();
+            case ArgoRollouts.KIND -> ArgoRollouts.get(client, ns, r.getName());
+            default -> client.apps().deployments().inNamespace(ns).withName(r.getName()).get();
+        };
         if (workload == null) return new Undone(true, r.getKind() + " " + where(r) + " is gone: nothing to revert");
         String workloadRefusal = guard.workloadRefusal(trigger, workload);
         if (workloadRefusal != null) return new Undone(true, "not reverted: " + workloadRefusal);
@@ -248,7 +250,7 @@ public final class ScaleReverts {
             String patch = client.getKubernetesSerialization().asJson(Map.of(
                     "metadata", Map.of("resourceVersion", object.getMetadata().getResourceVersion()),
                     "spec", Map.of(hpa ? "minReplicas" : "replicas", r.getFrom())));
-            var resource = client.resource(object);
+            var resource = ScaleUpAction.resource(client, object);
             try {
                 resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
                 return new Undone(false, "reverted " + field + " from " + r.getTo() + " to " + r.getFrom() + " (the temporary scale-up ended)");
@@ -263,7 +265,9 @@ public final class ScaleReverts {
     private static String refusal(Trigger trigger, ScaleRevert r) {
         if (trigger.getSpec() == null || trigger.getSpec().getTarget() == null) return "the Trigger has no target";
         String kind = r.getKind();
-        if (!WorkloadRef.DEPLOYMENT.equals(kind) && !WorkloadRef.STATEFUL_SET.equals(kind)) return "kind " + kind + " is not one ScaleUp scales";
+        if (!WorkloadRef.DEPLOYMENT.equals(kind) && !WorkloadRef.STATEFUL_SET.equals(kind) && !ArgoRollouts.KIND.equals(kind)) {
+            return "kind " + kind + " is not one ScaleUp scales";
+        }
         if (!Objects.equals(r.getNamespace(), TargetResolver.targetNamespace(trigger))) {
             return "namespace " + r.getNamespace() + " is not the Trigger's target namespace " + TargetResolver.targetNamespace(trigger);
         }

@@ -55,8 +55,8 @@ public final class ScaleUpAction implements WorkloadAction {
     @Override
     public WorkloadResult apply(HasMetadata workload, Trigger trigger, TriggerEvent event) {
         WorkloadRef ref = TargetResolver.ref(workload);
-        if (!(workload instanceof Deployment) && !(workload instanceof StatefulSet)) {
-            return WorkloadResult.failed(ref, ref + " cannot be scaled: ScaleUp acts on Deployments and StatefulSets");
+        if (!(workload instanceof Deployment) && !(workload instanceof StatefulSet) && !ArgoRollouts.isRollout(workload)) {
+            return WorkloadResult.failed(ref, ref + " cannot be scaled: ScaleUp acts on Deployments, StatefulSets and Rollouts");
         }
         HorizontalPodAutoscaler hpa;
         try {
@@ -104,7 +104,7 @@ public final class ScaleUpAction implements WorkloadAction {
                             "annotations", Map.of(SCALED_BY_EVENT, event.id())),
                     "spec", Map.of(hpa == null ? "replicas" : "minReplicas", wanted)));
             // Through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
-            var resource = client.resource(object);
+            var resource = resource(client, object);
             try {
                 resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
             } catch (KubernetesClientException e) {
@@ -175,12 +175,18 @@ public final class ScaleUpAction implements WorkloadAction {
         }
     }
 
-    /** Whether the HPA's scaleTargetRef names this workload (apps group, same kind and name). */
+    /** Whether the HPA's scaleTargetRef names this workload (the same API group, kind and name). */
     static boolean targets(HorizontalPodAutoscaler hpa, HasMetadata workload) {
         var ref = hpa.getSpec() == null ? null : hpa.getSpec().getScaleTargetRef();
         if (ref == null) return false;
-        boolean apps = ref.getApiVersion() == null || ref.getApiVersion().startsWith("apps/");
-        return apps && workload.getKind().equals(ref.getKind()) && workload.getMetadata().getName().equals(ref.getName());
+        String group = workload.getApiVersion() == null || !workload.getApiVersion().contains("/") ? "apps" : workload.getApiVersion().split("/")[0];
+        boolean sameGroup = ref.getApiVersion() == null || ref.getApiVersion().startsWith(group + "/");
+        return sameGroup && workload.getKind().equals(ref.getKind()) && workload.getMetadata().getName().equals(ref.getName());
+    }
+
+    /** The object as a resource to patch and read again: a Rollout through its fixed context, anything else by its type. */
+    static io.fabric8.kubernetes.client.dsl.Resource<? extends HasMetadata> resource(KubernetesClient client, HasMetadata object) {
+        return ArgoRollouts.isRollout(object) ? ArgoRollouts.resource(client, object) : client.resource(object);
     }
 
     static int minReplicas(HorizontalPodAutoscaler hpa) {
@@ -197,6 +203,7 @@ public final class ScaleUpAction implements WorkloadAction {
         Integer replicas = null;
         if (workload instanceof Deployment d) replicas = d.getSpec().getReplicas();
         if (workload instanceof StatefulSet s) replicas = s.getSpec().getReplicas();
+        if (ArgoRollouts.isRollout(workload)) return ArgoRollouts.replicas(workload);
         return replicas == null ? 1 : replicas;
     }
 }

@@ -28,7 +28,7 @@ public final class TargetResolver {
     public static String describe(Trigger trigger) {
         TargetRef target = trigger.getSpec().getTarget();
         String ns = targetNamespace(trigger);
-        if (!target.isApplication()) return "Deployment " + ns + "/" + target.getName();
+        if (!target.isApplication()) return target.kindOrDefault() + " " + ns + "/" + target.getName();
         return "Application " + ns + "/" + (target.getName() != null ? target.getName() : selectorText(target.applicationSelector()));
     }
 
@@ -36,6 +36,10 @@ public final class TargetResolver {
     public List<HasMetadata> resolve(Trigger trigger) {
         TargetRef target = trigger.getSpec().getTarget();
         String ns = targetNamespace(trigger);
+        if (target.isRollout()) {
+            HasMetadata rollout = ArgoRollouts.get(client, ns, target.getName());
+            return rollout == null ? List.of() : List.of(rollout);
+        }
         if (!target.isApplication()) {
             Deployment deployment = client.apps().deployments().inNamespace(ns).withName(target.getName()).get();
             return deployment == null ? List.of() : List.of(deployment);
@@ -53,7 +57,7 @@ public final class TargetResolver {
         TargetRef target = trigger.getSpec().getTarget();
         String ns = targetNamespace(trigger);
         if (!target.isApplication()) {
-            return "Deployment " + ns + "/" + target.getName() + " not found: create it, or fix spec.target.name";
+            return target.kindOrDefault() + " " + ns + "/" + target.getName() + " not found: create it, or fix spec.target.name";
         }
         return "no Deployment, StatefulSet or DaemonSet in namespace " + ns + " is labelled "
                 + selectorText(target.applicationSelector()) + ": label the application's workloads, or fix spec.target";

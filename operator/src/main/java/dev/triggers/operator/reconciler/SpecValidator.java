@@ -120,8 +120,8 @@ public final class SpecValidator {
             return;
         }
         String kind = target.kindOrDefault();
-        if (!TargetRef.DEPLOYMENT.equals(kind) && !TargetRef.APPLICATION.equals(kind)) {
-            problems.add("spec.target.kind '" + kind + "' is not supported: use Deployment or Application");
+        if (!TargetRef.DEPLOYMENT.equals(kind) && !TargetRef.APPLICATION.equals(kind) && !TargetRef.ROLLOUT.equals(kind)) {
+            problems.add("spec.target.kind '" + kind + "' is not supported: use Deployment, Application or Rollout");
         }
         boolean hasName = target.getName() != null && !target.getName().isBlank();
         boolean hasSelector = target.getSelector() != null && !target.getSelector().isEmpty();

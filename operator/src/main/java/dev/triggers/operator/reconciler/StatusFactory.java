@@ -66,7 +66,7 @@ final class StatusFactory {
      * @param targetProblem why the target cannot be found or read, or null
      * @param health the source's health
      * @param lastFailure the summary of the last fire, if it failed (until a fire succeeds), or null
-     * @param source fills its block of the status (url, nextFireAt, ...) through {@link TriggerSource#describe}
+     * @param source fills its block of the status (url, lastMissedSchedule, ...) through {@link TriggerSource#describe}
      */
     TriggerStatus running(Trigger trigger, String targetProblem, SourceHealth health, String lastFailure, TriggerSource source) {
         List<String> errors = new ArrayList<>();
@@ -100,7 +100,6 @@ final class StatusFactory {
             next.setUrl(current.getUrl());
             next.setWebhookSecretName(current.getWebhookSecretName());
             next.setWebhookTokenDigests(current.getWebhookTokenDigests());
-            next.setNextFireAt(current.getNextFireAt());
             next.setLastMissedSchedule(current.getLastMissedSchedule());
             if (current.getConditions() != null) {
                 current.getConditions().stream().filter(c -> !TriggerConditions.READY.equals(c.getType())).forEach(conditions::add);
@@ -121,7 +120,6 @@ final class StatusFactory {
         if (source != null) source.describe(described);
         next.setUrl(described.getUrl());
         next.setWebhookSecretName(described.getWebhookSecretName());
-        next.setNextFireAt(described.getNextFireAt());
         // Kept when no running source describes them (suspended, invalid spec): a webhook source clears the
         // digests with []. No digests are written as none at all: JOSDK's diff drops empty lists, so an
         // empty one would never read back equal and would be patched on every reconcile.
@@ -148,6 +146,7 @@ final class StatusFactory {
         next.setLastFireResult(current.getLastFireResult());
         next.setLastFireRequest(current.getLastFireRequest());
         next.setLastScheduleTime(current.getLastScheduleTime());
+        next.setNextFireAt(current.getNextFireAt());
         next.setAcceptedEvents(current.getAcceptedEvents());
         next.setScaleReverts(current.getScaleReverts());
         next.setLastRevert(current.getLastRevert());

@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -165,8 +164,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
     /**
      * The update filter: an update that only changed the fire record (the executor's status fields) is
      * not worth a reconcile, which would read the target again after every fire for nothing. Status
-     * equality leaves the fire record out, and nextFireAt too: a cron fire's record writes it
-     * (TriggerSource#describedAfter), and the reconciler reads it from its source, never from the status.
+     * equality leaves the fire record out.
      */
     public static boolean worthReconciling(Trigger newer, Trigger older) {
         var a = newer.getMetadata();
@@ -175,18 +173,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
                 || !Objects.equals(a.getLabels(), b.getLabels())
                 || !Objects.equals(a.getAnnotations(), b.getAnnotations())
                 || !Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp())
-                || statusChanged(newer.getStatus(), older.getStatus());
-    }
-
-    private static final KubernetesSerialization COPIES = new KubernetesSerialization();
-
-    private static boolean statusChanged(TriggerStatus newer, TriggerStatus older) {
-        if (Objects.equals(newer, older)) return false;
-        if (newer == null || older == null || Objects.equals(newer.getNextFireAt(), older.getNextFireAt())) return true;
-        // Only after a cron fire: a copy (never the informer's object) with the older nextFireAt.
-        TriggerStatus same = COPIES.clone(newer);
-        same.setNextFireAt(older.getNextFireAt());
-        return !same.equals(older);
+                || !Objects.equals(newer.getStatus(), older.getStatus());
     }
 
     /**

@@ -46,6 +46,12 @@ public interface SourceContext {
     /** Asks for a reconcile, so that a changed {@link TriggerSource#health()} reaches the status. */
     void healthChanged();
 
+    /**
+     * Asks the recorder to write {@link TriggerSource#recorded()} now, not only with the next fire's record (nothing,
+     * where no recorder runs: the tests' contexts).
+     */
+    default void recordChanged() {}
+
     /** Records a Kubernetes Event on the Trigger (e.g. a skipped cron slot), never with a secret in it. */
     void recordEvent(boolean warning, String reason, String message);
 

@@ -45,4 +45,12 @@ public interface SourceFactory extends AutoCloseable {
     default Map<String, java.util.function.BooleanSupplier> readinessChecks() {
         return Map.of();
     }
+
+    /**
+     * The status fields of the fire record this type's sources keep (see {@link TriggerSource#recorded()}): cleared
+     * by the recorder while none of them runs (suspended, invalid spec).
+     */
+    default java.util.Set<String> recordedFields() {
+        return java.util.Set.of();
+    }
 }

@@ -1,7 +1,7 @@
 package dev.triggers.operator.source;
 
-import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.action.FireExecutor;
+import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.OperatorConfig;
@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -58,13 +59,25 @@ public final class SourceRegistry implements AutoCloseable {
 
     public void setExecutor(FireExecutor executor) {
         this.executor = executor;
-        executor.useDescribedAfter(this::describedAfter);
+        executor.useSourceFields(this::recorded);
     }
 
-    /** What the Trigger's running source says a successful fire of the event changes on the status (see TriggerSource). */
-    Map<String, String> describedAfter(ResourceID id, TriggerEvent fired) {
+    /**
+     * The source's own fields of the fire record (see {@link TriggerSource#recorded()}): the running source's, or, when
+     * none runs (suspended, invalid spec), its type's fields cleared, since nothing will fire.
+     */
+    Map<String, String> recorded(ResourceID id) {
         Running current = running.get(id);
-        return current == null ? Map.of() : current.source().describedAfter(fired);
+        if (current != null) return current.source().recorded();
+        Map<String, String> cleared = new HashMap<>();
+        trigger(id).map(t -> t.getSpec() == null || t.getSpec().getSource() == null ? null : factories.get(t.getSpec().getSource().getType()))
+                .ifPresent(f -> f.recordedFields().forEach(field -> cleared.put(field, null)));
+        return cleared;
+    }
+
+    private void recordedChanged(ResourceID id) {
+        FireExecutor current = executor;
+        if (current != null) current.sourceFieldsChanged(id);
     }
 
     /** Where a source's health change or a fire's result asks for a reconcile. */
@@ -155,6 +168,7 @@ public final class SourceRegistry implements AutoCloseable {
         TriggerSource source = factory.start(trigger, context);
         Running next = new Running(key, source, current != null ? current.manual : new ManualFireSource(context));
         running.put(id, next);
+        recordedChanged(id);
         return next;
     }
 
@@ -164,6 +178,7 @@ public final class SourceRegistry implements AutoCloseable {
         seen(id, trigger);
         Running current = running.remove(id);
         if (current != null) current.source.close();
+        recordedChanged(id); // cleared, if the status still shows them
     }
 
     /** The Trigger was deleted: stop its source and forget it. */
@@ -250,6 +265,11 @@ public final class SourceRegistry implements AutoCloseable {
         @Override
         public void healthChanged() {
             reconcileRequests.accept(id);
+        }
+
+        @Override
+        public void recordChanged() {
+            recordedChanged(id);
         }
 
         @Override

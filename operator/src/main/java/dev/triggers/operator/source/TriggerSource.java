@@ -1,13 +1,12 @@
 package dev.triggers.operator.source;
 
-import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import java.util.Map;
 
 /**
  * A running source for one Trigger. It only turns outside events into
- * {@link SourceContext#fire(TriggerEvent)} calls; the executor does the rest. Created by a
+ * {@link SourceContext#fire} calls; the executor does the rest. Created by a
  * {@link SourceFactory} when the Trigger's source config appears or changes, closed when it changes
  * again, the Trigger is suspended or deleted.
  */
@@ -22,15 +21,16 @@ public interface TriggerSource extends AutoCloseable {
     /** The health shown as SourceReady; a change is announced with {@link SourceContext#healthChanged()}. */
     SourceHealth health();
 
-    /** Fields this source reports on the status (url, webhookSecretName, nextFireAt). */
+    /** Fields this source reports on the status through the reconciler (url, webhookSecretName, ...). */
     default void describe(TriggerStatus status) {}
 
     /**
-     * Fields of {@link #describe} that a successful fire of this event changes, by status field name: written with the
-     * fire's record (one status patch either way), so the fire needs no reconcile to show them. A cron Trigger's
-     * next slot, say. Empty by default, and for an event this source did not fire.
+     * This source's fields of the fire record, by status field name, as they are now: a cron Trigger's next slot,
+     * which every fire moves on. The recorder, the one writer of the fire record, writes them with each record, and
+     * on their own when the source calls {@link SourceContext#recordChanged()}. Keys are among
+     * {@link SourceFactory#recordedFields()}; empty by default.
      */
-    default Map<String, String> describedAfter(TriggerEvent fired) {
+    default Map<String, String> recorded() {
         return Map.of();
     }
 

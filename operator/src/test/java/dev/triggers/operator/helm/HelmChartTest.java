@@ -49,6 +49,7 @@ class HelmChartTest {
             "apps/statefulsets: get,list,patch",
             "apps/daemonsets: get,list,patch",
             "autoscaling/horizontalpodautoscalers: get,list,patch",
+            "argoproj.io/rollouts: get,patch",
             "core/secrets: get,create,update",
             "core/events: create,patch");
     static final Set<String> LEADER_ELECTION_RULES = Set.of(

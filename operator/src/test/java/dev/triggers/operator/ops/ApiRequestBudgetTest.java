@@ -9,7 +9,7 @@ import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.source.SourceFactory;
-import dev.triggers.operator.source.cron.CronSchedule;
+import dev.triggers.operator.schedule.CronSchedule;
 import dev.triggers.operator.source.cron.CronSourceFactory;
 import dev.triggers.operator.source.cron.MutableClock;
 import dev.triggers.operator.source.webhook.WebhookSettings;

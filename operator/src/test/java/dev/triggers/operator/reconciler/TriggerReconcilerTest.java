@@ -72,11 +72,10 @@ class TriggerReconcilerTest {
                 java.util.Map.of(Trigger.ANNOTATION_FIRE_REQUEST, "now"))), before)).isTrue();
         assertThat(TriggerReconciler.worthReconciling(copy(fired, t -> t.getMetadata().setLabels(java.util.Map.of("team", "a"))), before)).isTrue();
         assertThat(TriggerReconciler.worthReconciling(copy(fired, t -> t.setStatus(null)), before)).as("status wiped").isTrue();
-        // A cron fire's record moves nextFireAt on: that alone is no reason either, with anything else it is.
+        // A cron fire's record moves nextFireAt on (part of the fire record): no reason either, with anything else it is.
         Trigger nextSlot = copy(fired, t -> t.getStatus().setNextFireAt("2026-11-26T10:05:00Z"));
         assertThat(TriggerReconciler.worthReconciling(nextSlot, before)).as("only the next slot moved").isFalse();
         assertThat(TriggerReconciler.worthReconciling(copy(nextSlot, t -> t.getStatus().setErrorMessage("x")), before)).isTrue();
-        assertThat(nextSlot.getStatus().getNextFireAt()).as("the event's own object is left alone").isEqualTo("2026-11-26T10:05:00Z");
     }
 
     private static Trigger copy(Trigger t, Consumer<Trigger> change) {

@@ -10,7 +10,7 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ScaleRevert {
-    @JsonPropertyDescription("Deployment | StatefulSet: the workload scaled up.")
+    @JsonPropertyDescription("Deployment | StatefulSet | Rollout: the workload scaled up.")
     private String kind;
     @JsonPropertyDescription("The workload's namespace.")
     private String namespace;

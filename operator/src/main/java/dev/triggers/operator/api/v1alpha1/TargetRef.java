@@ -7,22 +7,24 @@ import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Map;
 
 /** The workload, or set of workloads, a Trigger acts on. */
-@ValidationRule(value = "!has(self.kind) || self.kind in ['Deployment', 'Application']",
-        message = "target.kind must be Deployment or Application")
+@ValidationRule(value = "!has(self.kind) || self.kind in ['Deployment', 'Application', 'Rollout']",
+        message = "target.kind must be Deployment, Application or Rollout")
 @ValidationRule(value = "has(self.name) || (has(self.kind) && self.kind == 'Application' && has(self.selector))",
         message = "target.name is required (an Application target may give a selector instead)")
 public class TargetRef extends SpecObject {
     public static final String DEPLOYMENT = "Deployment";
     public static final String APPLICATION = "Application";
+    /** An Argo Rollouts Rollout (argoproj.io/v1alpha1). */
+    public static final String ROLLOUT = "Rollout";
     /** The label that groups an application's workloads (Kubernetes' recommended labels). */
     public static final String APPLICATION_LABEL = "app.kubernetes.io/instance";
 
     @Size(max = 32)
-    @JsonPropertyDescription("Deployment (default): one Deployment. Application: every Deployment, StatefulSet and DaemonSet labelled app.kubernetes.io/instance=<name>, or matching selector.")
+    @JsonPropertyDescription("Deployment (default): one Deployment. Application: every Deployment, StatefulSet and DaemonSet labelled app.kubernetes.io/instance=<name>, or matching selector. Rollout: one Argo Rollouts Rollout (argoproj.io/v1alpha1).")
     private String kind;
 
     @Size(max = 253)
-    @JsonPropertyDescription("The Deployment's name, or the application's name (the value of app.kubernetes.io/instance).")
+    @JsonPropertyDescription("The Deployment's or Rollout's name, or the application's name (the value of app.kubernetes.io/instance).")
     private String name;
 
     @Size(max = 63)
@@ -54,6 +56,9 @@ public class TargetRef extends SpecObject {
 
     @JsonIgnore
     public boolean isApplication() { return APPLICATION.equals(kindOrDefault()); }
+
+    @JsonIgnore
+    public boolean isRollout() { return ROLLOUT.equals(kindOrDefault()); }
 
     /** The labels an Application target matches. */
     @JsonIgnore

@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * What the operator observed. The reconciler owns status, errorMessage, observedGeneration, conditions, url,
- * webhookSecretName, webhookTokenDigests, nextFireAt and lastMissedSchedule (a diff-based JSON Patch through
- * JOSDK); the executor owns the fire record (lastFiredAt, fireCount, coalescedCount, droppedCount, lastEvent,
- * lastFireResult, lastFireRequest, lastScheduleTime, acceptedEvents; scaleReverts and lastRevert: merge patches). Each writes only its own fields.
+ * webhookSecretName, webhookTokenDigests and lastMissedSchedule (a diff-based JSON Patch through JOSDK); the
+ * executor's recorder owns the fire record (lastFiredAt, fireCount, coalescedCount, droppedCount, lastEvent,
+ * lastFireResult, lastFireRequest, lastScheduleTime, nextFireAt, acceptedEvents; scaleReverts and lastRevert, written
+ * by ScaleReverts: merge patches). Each writes only its own fields.
  *
  * <p>Equality is over the reconciler's fields only: two statuses are equal when the reconciler has nothing to
  * write, whatever the fire record says (it changes on every fire, without the reconciler).
@@ -139,14 +140,13 @@ public class TriggerStatus {
                 && java.util.Objects.equals(url, s.url)
                 && java.util.Objects.equals(webhookSecretName, s.webhookSecretName)
                 && java.util.Objects.equals(webhookTokenDigests, s.webhookTokenDigests)
-                && java.util.Objects.equals(nextFireAt, s.nextFireAt)
                 && java.util.Objects.equals(lastMissedSchedule, s.lastMissedSchedule);
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(status, errorMessage, observedGeneration, conditions, url, webhookSecretName,
-                webhookTokenDigests, nextFireAt, lastMissedSchedule);
+                webhookTokenDigests, lastMissedSchedule);
     }
 
     /** The event that caused a fire, as shown on the status. */

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.cron;
 
+import dev.triggers.operator.schedule.CronSchedule;
 import dev.triggers.operator.api.v1alpha1.SpecObject;
 import java.util.Collections;
 import dev.triggers.operator.api.v1alpha1.CronSource;
@@ -12,6 +13,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Cron sources: one {@link CronScheduler} shared by every cron Trigger of this operator. */
@@ -32,6 +34,14 @@ public final class CronSourceFactory implements SourceFactory {
     @Override
     public String type() {
         return SourceSpec.CRON;
+    }
+
+    /** The status field of the fire record a cron source keeps: its next slot. */
+    static final String NEXT_FIRE_AT = "nextFireAt";
+
+    @Override
+    public Set<String> recordedFields() {
+        return Set.of(NEXT_FIRE_AT);
     }
 
     @Override

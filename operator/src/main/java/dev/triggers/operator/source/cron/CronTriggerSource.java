@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.cron;
 
+import dev.triggers.operator.schedule.CronSchedule;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.CronSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -12,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -56,7 +58,6 @@ final class CronTriggerSource implements TriggerSource {
     private String lastMissedSchedule;
     private String recordedMissText;
     private Instant inFlight;
-    private Instant lastFired;
     private Instant retryAfter = Instant.MIN;
     private String lastFailure;
     private boolean closed;
@@ -116,7 +117,6 @@ final class CronTriggerSource implements TriggerSource {
 
     private void fire(Instant slot) {
         inFlight = slot;
-        lastFired = slot;
         String id = CronSchedule.slotId(slot);
         log.debug("{}: firing cron slot {} ({})", context.trigger(), id, schedule);
         try {
@@ -143,7 +143,7 @@ final class CronTriggerSource implements TriggerSource {
             updateWakeAt();
         }
         scheduler.wakeUp();
-        // A success's next slot goes with its fire record (describedAfter): a reconcile would only write it again.
+        // A success's next slot goes with its fire record (recorded()).
         if (!succeeded) context.healthChanged();
     }
 
@@ -168,6 +168,7 @@ final class CronTriggerSource implements TriggerSource {
         }
         recordedMissText = text;
         context.healthChanged();
+        context.recordChanged();
     }
 
     /** Slots at or before this instant are done: fired, missed, or before the Trigger existed. */
@@ -195,23 +196,20 @@ final class CronTriggerSource implements TriggerSource {
 
     @Override
     public synchronized void describe(TriggerStatus status) {
-        Instant now = context.clock().instant();
-        // next(handled) is usually shared with every Trigger on this schedule; past it (a slot is due
-        // right now, or was missed), the next slot after now is what is shown.
-        Optional<Instant> next = schedule.next(handled());
-        if (next.isPresent() && !next.get().isAfter(now)) next = schedule.next(now);
-        next.ifPresent(slot -> status.setNextFireAt(CronSchedule.slotId(slot)));
         if (lastMissedSchedule != null) status.setLastMissedSchedule(lastMissedSchedule);
     }
 
-    /** After a successful fire of a slot this source fired: the next slot, as {@link #describe} will show it. */
+    /** nextFireAt: the next slot, absent when the schedule has none left. */
     @Override
-    public synchronized Map<String, String> describedAfter(TriggerEvent fired) {
-        if (!TriggerEvent.CRON.equals(fired.source()) || !fired.receivedAt().equals(lastFired)) return Map.of();
-        Optional<Instant> next = schedule.next(max(handled(), fired.receivedAt()));
+    public synchronized Map<String, String> recorded() {
         Instant now = context.clock().instant();
+        // next(handled) is usually shared with every Trigger on this schedule; past it (a slot is due
+        // right now, or was just fired or missed), the next slot after now is what is shown.
+        Optional<Instant> next = schedule.next(handled());
         if (next.isPresent() && !next.get().isAfter(now)) next = schedule.next(now);
-        return next.map(slot -> Map.of("nextFireAt", CronSchedule.slotId(slot))).orElse(Map.of());
+        Map<String, String> fields = new HashMap<>();
+        fields.put(CronSourceFactory.NEXT_FIRE_AT, next.map(CronSchedule::slotId).orElse(null));
+        return fields;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.triggers.operator.source.cron;
 
+import dev.triggers.operator.schedule.CronSchedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.triggers.operator.api.v1alpha1.CronSource;
+import dev.triggers.operator.schedule.CronSchedule;
 import java.time.Clock;
 import java.time.DayOfWeek;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.triggers.operator.source.cron;
+package dev.triggers.operator.schedule;
 
 import com.cronutils.model.Cron;
 import com.cronutils.model.CronType;
