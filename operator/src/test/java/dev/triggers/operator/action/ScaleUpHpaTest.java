@@ -126,6 +126,33 @@ class ScaleUpHpaTest {
                 .endsWith("reverted HorizontalPodAutoscaler shop/web-hpa minReplicas from 5 to 2 (the temporary scale-up ended)");
     }
 
+    /** An HPA on an Argo Rollout (its CRD loaded into the mock): the same, in the argoproj.io group. */
+    @Test
+    void anHpaOnARolloutIsRaisedAndLoweredBackAndAnHpaOfAnotherGroupIsNot() {
+        RolloutTargetTest rollouts = new RolloutTargetTest();
+        rollouts.cluster = cluster;
+        rollouts.installRolloutCrd();
+        rollouts.rollout("web", 2);
+        hpa("apps-web", "Rollout", "web", 1, 10); // apiVersion apps/v1: names no Rollout
+        cluster.client().autoscaling().v2().horizontalPodAutoscalers().inNamespace(NS).resource(new HorizontalPodAutoscalerBuilder()
+                .withNewMetadata().withName("web").withNamespace(NS).endMetadata()
+                .withNewSpec().withNewScaleTargetRef().withApiVersion(ArgoRollouts.API_VERSION).withKind("Rollout").withName("web").endScaleTargetRef()
+                .withMinReplicas(2).withMaxReplicas(10).endSpec().build()).create();
+        Trigger trigger = RolloutTargetTest.target(Triggers.scaleUp(NS, "scale-web", "web", 2, 8));
+        trigger.getSpec().getAction().getScaleUp().setRevertAfterSeconds(60);
+        cluster.create(trigger);
+
+        WorkloadResult result = action.apply(rollouts.rollout("web"), cluster.trigger(NS, "scale-web"),
+                new TriggerEvent(TriggerEvent.WEBHOOK, "ev-1", time.instant()));
+        assertThat(result.message()).startsWith("raised HorizontalPodAutoscaler shop/web minReplicas from 2 to 4 (Rollout shop/web runs 2;");
+        assertThat(min("web")).isEqualTo(4);
+        assertThat(min("apps-web")).isEqualTo(1);
+        assertThat(ArgoRollouts.replicas(rollouts.rollout("web"))).isEqualTo(2);
+        time.advance(Duration.ofSeconds(60));
+        assertThat(min("web")).isEqualTo(2);
+        assertThat(cluster.trigger(NS, "scale-web").getStatus().getLastRevert()).contains("reverted HorizontalPodAutoscaler shop/web minReplicas from 4 to 2");
+    }
+
     Trigger create(String deployment, int step, int max, Integer revertAfterSeconds) {
         Trigger t = Triggers.scaleUp(NS, "scale-" + deployment, deployment, step, max);
         t.getSpec().getAction().getScaleUp().setRevertAfterSeconds(revertAfterSeconds);
