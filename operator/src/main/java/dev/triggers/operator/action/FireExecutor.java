@@ -17,16 +17,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place where events become patches: the {@link FireScheduler} decides when a Trigger fires, the
  * {@link ActionRunner} patches its target, the {@link FireRecords} write what happened. This class owns their threads.
  */
 public final class FireExecutor implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(FireExecutor.class);
-
     private final FireRecorder recorder;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
@@ -62,7 +58,7 @@ public final class FireExecutor implements AutoCloseable {
                     records.add(id, batch, result);
                     // A refusal is the reconciler's own finding (suspended, invalid, not granted): not a failed fire.
                     if (!result.refused()) onFired.accept(id, result);
-                });
+                }, new TriggerWindows(triggers), records::held);
     }
 
     public FireRecorder recorder() {
@@ -74,7 +70,7 @@ public final class FireExecutor implements AutoCloseable {
         return reverts;
     }
 
-    /** Where fire records read the source's own fields of the record, as the running source says (a cron Trigger's next slot). */
+    /** Where fire records read the source's own fields of the record (TriggerSource#recorded: a cron Trigger's next slot). */
     public void useSourceFields(Function<ResourceID, Map<String, String>> sourceFields) {
         records.useSourceFields(sourceFields);
     }
@@ -87,6 +83,17 @@ public final class FireExecutor implements AutoCloseable {
     /** Queues an event of the Trigger; the future completes with the result of the fire that carried it. */
     public CompletableFuture<FireResult> submit(ResourceID trigger, TriggerEvent event) {
         return submitAll(trigger, List.of(event)).get(0);
+    }
+
+    /** Queues an event that fires as soon as no fire runs, outside the windows and the cooldown (fire-now), with what waits. */
+    public CompletableFuture<FireResult> submitNow(ResourceID trigger, TriggerEvent event) {
+        records.received(trigger, List.of(event));
+        return scheduler.submitNow(trigger, event);
+    }
+
+    /** The Trigger's spec changed: what waits is held again against its newest windows and cooldown. */
+    public void reschedule(ResourceID trigger) {
+        scheduler.reschedule(trigger);
     }
 
     /** Queues events received together (one fetched batch): they coalesce into one fire. Futures in event order. */
@@ -112,25 +119,18 @@ public final class FireExecutor implements AutoCloseable {
      * newest: had that fire happened before the crash, the target holds its event id and nothing is patched again. */
     public List<CompletableFuture<FireResult>> recover(ResourceID trigger, List<TriggerEvent> accepted) {
         List<CompletableFuture<FireResult>> futures = scheduler.recover(trigger, accepted);
-        if (!futures.isEmpty()) {
-            log.info("{}: firing {} webhook events accepted before the last leader stopped", trigger, accepted.size());
-            records.received(trigger, accepted);
-        }
+        if (!futures.isEmpty()) records.received(trigger, accepted);
         return futures;
     }
 
-    /** Refuses what waits at once (suspended, invalid, not granted): redeliverable events come back, others are dropped. */
+    /** Not to fire now (suspended, invalid, not granted): what waits is refused at once; redeliverable events come back. */
     public void refusePending(ResourceID trigger, String why) {
         scheduler.refuse(trigger, why);
     }
 
     /** The Trigger is gone: refuse what waits (sources do not acknowledge it) and forget its state and meters. */
     public void forget(ResourceID trigger) {
-        PendingEvents.Batch dropped = scheduler.forget(trigger);
-        if (dropped != null) {
-            log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
-            dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
-        }
+        scheduler.forget(trigger);
         records.forget(trigger);
         reverts.forget(trigger);
     }
@@ -139,9 +139,8 @@ public final class FireExecutor implements AutoCloseable {
     public void close() {
         timers.shutdownNow();
         acceptWriters.shutdownNow();
-        // Finish fires in flight (graceful shutdown), then their records, but do not wait for ever.
+        // Fires in flight finish (graceful shutdown), then every waiting record is written now; each wait is bounded.
         DaemonThreads.shutdownAndWait(workers, Duration.ofSeconds(30));
-        // Records still waiting for their interval are written now, not dropped with the timers.
         records.flush();
         for (ExecutorService r : recorders) DaemonThreads.shutdownAndWait(r, Duration.ofSeconds(30));
     }

@@ -31,11 +31,15 @@ public final class FireRecorder {
     public static final String REASON_FIRE_FAILED = "FireFailed";
     /** Events refused at the moment of the patch (suspended, invalid, not granted, deleted). */
     public static final String REASON_EVENTS_DROPPED = "EventsDropped";
+    /** Events wait for the next maintenance window (spec.windows). */
+    public static final String REASON_HELD = "Held";
+    /** A fire-now annotation fired at once, whatever the windows and the cooldown said. */
+    public static final String REASON_FIRE_NOW = "FireNow";
     static final int MAX_MESSAGE = 1024;
     /** The status fields a fire record writes; nobody else writes them. */
     public static final Set<String> STATUS_FIELDS = Set.of(
             "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "nextFireAt",
-            "acceptedEvents", "scaleReverts", "lastRevert");
+            "heldUntil", "acceptedEvents", "scaleReverts", "lastRevert");
 
     /** As the Kubernetes event recorder: the same reason on the same object within this window updates one Event. */
     static final Duration AGGREGATE_WITHIN = Duration.ofMinutes(10);
@@ -94,6 +98,13 @@ public final class FireRecorder {
         Map<?, ?> shown = trigger.getStatus() == null ? Map.of() : client.getKubernetesSerialization().convertValue(trigger.getStatus(), Map.class);
         boolean same = sourceFields.entrySet().stream().allMatch(e -> java.util.Objects.equals(shown.get(e.getKey()), e.getValue()));
         return same || patchStatus(trigger, new LinkedHashMap<>(sourceFields), "the source's fields");
+    }
+
+    /** Writes status.heldUntil: when the held events fire (null: no window opens again, or nothing is held). */
+    public boolean recordHeld(Trigger trigger, Instant until) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("heldUntil", until == null ? null : until.toString());
+        return patchStatus(trigger, status, "the held events");
     }
 
     private boolean patchStatus(Trigger trigger, Map<String, Object> status, String what) {

@@ -150,6 +150,28 @@ final class FireRecords {
         }
     }
 
+    /**
+     * The Trigger's events started to wait for a maintenance window (until: its start; null: none opens again): in
+     * order, status.heldUntil and a Normal Event say so; the record of the fire that ends the hold clears it.
+     */
+    void held(ResourceID trigger, Instant until) {
+        Log l = logs.computeIfAbsent(trigger, Log::new);
+        synchronized (l) {
+            l.heldAt = clock.instant();
+        }
+        String message = until == null ? "Events held: no maintenance window of spec.windows opens again; fix spec.windows, or fire now "
+                + "with the triggers.dev/fire-now annotation" : "Events held outside the maintenance windows (spec.windows): they fold into "
+                + "one fire when the next window opens, at " + until;
+        try {
+            inOrder.apply(trigger).execute(() -> triggers.apply(trigger).ifPresent(t -> {
+                recorder.recordHeld(t, until);
+                recorder.recordEvent(t, false, FireRecorder.REASON_HELD, message);
+            }));
+        } catch (RejectedExecutionException e) {
+            // Shutting down: nothing fires here any more.
+        }
+    }
+
     /** Writes every waiting record now (shutting down). */
     void flush() {
         for (Log l : logs.values()) writeInOrder(l);
@@ -227,7 +249,11 @@ final class FireRecords {
         Fired lastRefusal = null;
         long refusedEvents = 0;
         long droppedEvents = 0;
+        boolean wasHeld;
         synchronized (l) {
+            // Only a fire that ended after the hold began ends it (not the record of an earlier fire).
+            wasHeld = l.heldAt != null && fires.stream().anyMatch(f -> !f.at.isBefore(l.heldAt));
+            if (wasHeld) l.heldAt = null;
             acceptedDone.addAll(l.uncleared);
             l.uncleared.clear();
             if (l.fireCount < 0) {
@@ -285,8 +311,13 @@ final class FireRecords {
             dropped = l.droppedCount;
         }
         Fired newest = fires.get(fires.size() - 1);
+        Map<String, String> fields = sourceFields.apply(l.trigger);
+        if (wasHeld) {
+            fields = new java.util.HashMap<>(fields);
+            fields.put("heldUntil", null); // the hold ended with these fires (or their refusal)
+        }
         boolean written = recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
-                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, sourceFields.apply(l.trigger));
+                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, fields);
         if (!written && !acceptedDone.isEmpty()) {
             synchronized (l) {
                 l.uncleared.addAll(acceptedDone); // with the next record
@@ -336,6 +367,8 @@ final class FireRecords {
         final List<String> uncleared = new ArrayList<>();
         boolean recordDue;
         Instant lastRecord;
+        /** When events last started to wait for a window; the record of a fire after it clears status.heldUntil. Null: none. */
+        Instant heldAt;
 
         Log(ResourceID trigger) {
             this.trigger = trigger;

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * cooldownSeconds after one fold into one more fire at the end of the cooldown; every folded event's future
  * completes with that fire's result, so sources acknowledge an event only when the fire it rode on succeeded. A
  * fire that failed for a passing reason is retried by the {@link RetryPolicy}, still holding its events and
- * folding in new ones. Time comes only from the Clock and the Timers, so tests run it in virtual time.
+ * folding in new ones. A Trigger with maintenance windows fires only inside one: outside, its events are held (they
+ * fold into one fire) until the next window opens. Time comes only from the Clock and the Timers, so tests run it in
+ * virtual time.
  */
 final class FireScheduler {
     private static final Logger log = LoggerFactory.getLogger(FireScheduler.class);
@@ -36,6 +39,21 @@ final class FireScheduler {
         void ended(ResourceID trigger, PendingEvents.Batch batch, FireResult result);
     }
 
+    /** When a Trigger may fire, at or after an instant (spec.windows): that instant when open; empty when never again. */
+    interface Windows {
+        Windows ALWAYS = (trigger, at) -> Optional.of(at);
+
+        Optional<Instant> opensAt(ResourceID trigger, Instant at);
+    }
+
+    /** Told when a Trigger's events start waiting for a window (until: its start; null: no window opens again). */
+    interface Held {
+        void held(ResourceID trigger, Instant until);
+    }
+
+    /** A Trigger with no window left to open rechecks its spec this often (a spec change also wakes it). */
+    static final Duration NO_WINDOW_RECHECK = Duration.ofHours(1);
+
     private final Clock clock;
     private final Timers timers;
     private final Executor workers;
@@ -43,12 +61,21 @@ final class FireScheduler {
     private final RetryPolicy retry;
     private final Firing firing;
     private final Outcome outcome;
+    private final Windows windows;
+    private final Held held;
     private final Map<ResourceID, Gate> gates = new ConcurrentHashMap<>();
     /** Triggers whose status.acceptedEvents this process took over (once: later accepted events are its own). */
     private final Set<ResourceID> recovered = ConcurrentHashMap.newKeySet();
 
     FireScheduler(Clock clock, Timers timers, Executor workers, ToIntFunction<ResourceID> cooldownSeconds, RetryPolicy retry,
                   Firing firing, Outcome outcome) {
+        this(clock, timers, workers, cooldownSeconds, retry, firing, outcome, Windows.ALWAYS, (t, u) -> { });
+    }
+
+    FireScheduler(Clock clock, Timers timers, Executor workers, ToIntFunction<ResourceID> cooldownSeconds, RetryPolicy retry,
+                  Firing firing, Outcome outcome, Windows windows, Held held) {
+        this.windows = windows;
+        this.held = held;
         this.clock = clock;
         this.timers = timers;
         this.workers = workers;
@@ -78,7 +105,7 @@ final class FireScheduler {
         Submitted submitted;
         synchronized (gate) {
             Instant now = clock.instant();
-            boolean firesAtOnce = gate.pending.isEmpty() && !gate.running && gate.timer == null && cooldownLeft(gate, now).isZero();
+            boolean firesAtOnce = gate.pending.isEmpty() && !gate.running && gate.timer == null && holdLeft(gate, now).isZero();
             CompletableFuture<FireResult> fired = gate.pending.add(event);
             submitted = new Submitted(fired, gate.pending.record(event, now, firesAtOnce));
         }
@@ -91,6 +118,7 @@ final class FireScheduler {
     /** Queues, as one fire, events already kept in the API by an earlier leader; only the first call per Trigger counts. */
     List<CompletableFuture<FireResult>> recover(ResourceID trigger, List<TriggerEvent> events) {
         if (events.isEmpty() || !recovered.add(trigger)) return List.of();
+        log.info("{}: firing {} webhook events accepted before the last leader stopped", trigger, events.size());
         Gate gate = gates.computeIfAbsent(trigger, Gate::new);
         List<CompletableFuture<FireResult>> futures = new ArrayList<>();
         synchronized (gate) {
@@ -103,6 +131,33 @@ final class FireScheduler {
         return futures;
     }
 
+    /**
+     * Queues an event that fires as soon as no fire runs, whatever the windows and the cooldown say (the fire-now
+     * annotation): it carries the events that wait with it.
+     */
+    CompletableFuture<FireResult> submitNow(ResourceID trigger, TriggerEvent event) {
+        Gate gate = gates.computeIfAbsent(trigger, Gate::new);
+        CompletableFuture<FireResult> future;
+        synchronized (gate) {
+            future = gate.pending.add(event);
+            gate.now = true;
+            cancelTimer(gate);
+        }
+        dispatch(gate);
+        return future;
+    }
+
+    /** The Trigger's spec changed: what waits is held again against its newest windows and cooldown. */
+    void reschedule(ResourceID trigger) {
+        Gate gate = gates.get(trigger);
+        if (gate == null) return;
+        synchronized (gate) {
+            if (gate.timer == null) return;
+            cancelTimer(gate);
+        }
+        dispatch(gate);
+    }
+
     /** Refuses what waits (not what is firing): redeliverable events come back, the others are dropped. */
     void refuse(ResourceID trigger, String why) {
         Gate gate = gates.get(trigger);
@@ -112,19 +167,25 @@ final class FireScheduler {
             if (gate.pending.isEmpty()) return;
             cancelTimer(gate);
             batch = gate.pending.drain();
+            gate.now = false;
+            gate.heldUntil = null;
         }
         end(gate, batch, FireResult.refused(why));
     }
 
-    /** Forgets the Trigger; returns what waited (the caller refuses it), or null. */
-    PendingEvents.Batch forget(ResourceID trigger) {
+    /** Forgets the Trigger (deleted): what waited is refused, so sources do not acknowledge it; no retry follows. */
+    void forget(ResourceID trigger) {
         recovered.remove(trigger);
         Gate gate = gates.remove(trigger);
-        if (gate == null) return null;
+        if (gate == null) return;
+        PendingEvents.Batch dropped;
         synchronized (gate) {
             cancelTimer(gate);
-            return gate.pending.isEmpty() ? null : gate.pending.drain();
+            if (gate.pending.isEmpty()) return;
+            dropped = gate.pending.drain();
         }
+        log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
+        dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
     }
 
     private void dispatch(Gate gate) {
@@ -132,7 +193,7 @@ final class FireScheduler {
         synchronized (gate) {
             if (gate.running || gate.pending.isEmpty() || gate.timer != null) return;
             Instant now = clock.instant();
-            Duration wait = cooldownLeft(gate, now);
+            Duration wait = holdLeft(gate, now);
             if (!wait.isZero()) {
                 gate.timer = timers.schedule(() -> {
                     synchronized (gate) {
@@ -145,8 +206,29 @@ final class FireScheduler {
             batch = gate.pending.drain();
             gate.running = true;
             gate.lastFire = now;
+            gate.now = false;
+            gate.heldUntil = null;
         }
         workers.execute(() -> run(gate, batch));
+    }
+
+    /**
+     * How long the Trigger's next fire waits: the cooldown, then the next maintenance window, unless a fire-now asked
+     * for one at once; zero when it may fire now. Tells {@link Held} when events start waiting for a window. Under the
+     * gate's lock.
+     */
+    private Duration holdLeft(Gate gate, Instant now) {
+        if (gate.now) return Duration.ZERO;
+        Duration wait = cooldownLeft(gate, now);
+        Instant earliest = now.plus(wait);
+        Optional<Instant> opens = windows.opensAt(gate.trigger, earliest);
+        if (opens.isPresent() && !opens.get().isAfter(earliest)) return wait;
+        Instant until = opens.orElse(null);
+        if (!gate.pending.isEmpty() && (gate.heldUntil == null || !gate.heldUntil.equals(until == null ? Instant.MAX : until))) {
+            gate.heldUntil = until == null ? Instant.MAX : until;
+            held.held(gate.trigger, until);
+        }
+        return until == null ? NO_WINDOW_RECHECK : Duration.between(now, until);
     }
 
     /** How long the Trigger's cooldown still holds its next fire back; zero when it may fire now. Under the gate's lock. */
@@ -220,6 +302,10 @@ final class FireScheduler {
         /** Cancels the cooldown's timer; null while none is set. */
         Runnable timer;
         int retries;
+        /** A fire-now waits: the next fire ignores windows and cooldown. */
+        boolean now;
+        /** The window start the waiting events were last said to be held until (MAX: none opens again); null when not held. */
+        Instant heldUntil;
 
         Gate(ResourceID trigger) {
             this.trigger = trigger;

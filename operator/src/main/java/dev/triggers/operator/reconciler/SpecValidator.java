@@ -70,6 +70,7 @@ public final class SpecValidator {
         }
         validateTarget(trigger, config, problems);
         validateAction(spec.getAction(), problems);
+        problems.addAll(dev.triggers.operator.schedule.MaintenanceWindows.problems(spec.getWindows()));
         if (spec.getCooldownSeconds() != null && (spec.getCooldownSeconds() < 0 || spec.getCooldownSeconds() > 86400)) {
             problems.add("spec.cooldownSeconds must be between 0 and 86400, not " + spec.getCooldownSeconds());
         }

@@ -147,6 +147,7 @@ final class StatusFactory {
         next.setLastFireRequest(current.getLastFireRequest());
         next.setLastScheduleTime(current.getLastScheduleTime());
         next.setNextFireAt(current.getNextFireAt());
+        next.setHeldUntil(current.getHeldUntil());
         next.setAcceptedEvents(current.getAcceptedEvents());
         next.setScaleReverts(current.getScaleReverts());
         next.setLastRevert(current.getLastRevert());

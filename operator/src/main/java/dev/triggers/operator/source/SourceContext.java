@@ -38,6 +38,19 @@ public interface SourceContext {
         return new FireExecutor.Accepted(fire(event), CompletableFuture.completedFuture(null));
     }
 
+    /** Fires as soon as no fire runs, whatever the maintenance windows and the cooldown say (the fire-now override). */
+    default CompletableFuture<FireResult> fireNow(TriggerEvent event) {
+        return fire(event);
+    }
+
+    /**
+     * When the Trigger may fire, at or after the instant (its spec.windows, newest spec): the instant itself when
+     * inside a window or without windows; empty when no window opens again.
+     */
+    default java.util.Optional<java.time.Instant> windowOpensAt(java.time.Instant at) {
+        return java.util.Optional.of(at);
+    }
+
     /** Fires, as one, the events an earlier leader accepted through {@link #fireAccepted} and had not fired. */
     default List<CompletableFuture<FireResult>> recoverAccepted(List<TriggerEvent> events) {
         return fireAll(events);

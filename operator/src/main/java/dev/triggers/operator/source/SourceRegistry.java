@@ -1,6 +1,8 @@
 package dev.triggers.operator.source;
 
 import dev.triggers.operator.action.FireExecutor;
+import dev.triggers.operator.action.FireRecorder;
+import dev.triggers.operator.schedule.MaintenanceWindows;
 import dev.triggers.operator.action.TriggerEvent;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -158,6 +160,8 @@ public final class SourceRegistry implements AutoCloseable {
         seen(id, trigger);
         String key = client.getKubernetesSerialization().asJson(trigger.getSpec().getSource());
         Running current = running.get(id);
+        // The spec may have changed its windows or cooldown: what waits is held again against the newest.
+        if (executor != null) executor.reschedule(id);
         if (current != null && current.configKey.equals(key)) return current;
         SourceContext context = new Context(id);
         SourceFactory factory = factories.get(trigger.getSpec().getSource().getType());
@@ -254,6 +258,26 @@ public final class SourceRegistry implements AutoCloseable {
             if (current == null) return new FireExecutor.Accepted(CompletableFuture.completedFuture(FireResult.failed("operator is not started")),
                     CompletableFuture.failedFuture(new IllegalStateException("operator is not started")));
             return current.submitAccepted(id, event);
+        }
+
+        @Override
+        public CompletableFuture<FireResult> fireNow(TriggerEvent event) {
+            FireExecutor current = executor;
+            if (current == null) return CompletableFuture.completedFuture(FireResult.failed("operator is not started"));
+            recordEvent(false, FireRecorder.REASON_FIRE_NOW, "fire-now override (" + Trigger.ANNOTATION_FIRE_NOW + ": " + event.id()
+                    + "): fired at once, whatever the maintenance windows and the cooldown say");
+            return current.submitNow(id, event);
+        }
+
+        @Override
+        public Optional<Instant> windowOpensAt(Instant at) {
+            Trigger trigger = SourceRegistry.this.trigger(id).orElse(null);
+            if (trigger == null || trigger.getSpec() == null) return Optional.of(at);
+            try {
+                return MaintenanceWindows.of(trigger.getSpec().getWindows()).opensAt(at);
+            } catch (IllegalArgumentException e) {
+                return Optional.of(at); // an invalid spec: the reconciler says so, and no source runs
+            }
         }
 
         @Override

@@ -116,6 +116,31 @@ class KubectlEmbeddedTest {
                 .containsExactly("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
     }
 
+    /** examples/webhook-maintenance-window.yaml's commands, as written there: heldUntil, then fire-now. */
+    @Test
+    void aHeldEventShowsHeldUntilAndFireNowFiresAtOnce() throws Exception {
+        var example = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(
+                Files.readString(Manifests.examplesDir().resolve("webhook-maintenance-window.yaml")), dev.triggers.operator.api.v1alpha1.Trigger.class);
+        java.time.Instant now = java.time.Instant.now();
+        java.time.Instant opens = dev.triggers.operator.schedule.MaintenanceWindows.of(example.getSpec().getWindows()).opensAt(now).orElseThrow();
+        String request = "held-" + System.nanoTime();
+        assertThat(kubectl.run("annotate", "trg", "restart-web-in-window", "-n", "demo", "--overwrite", "triggers.dev/fire-request=" + request)
+                .exitCode()).isZero();
+        if (opens.isAfter(now.plusSeconds(60))) {
+            // Outside the example's windows (nearly always): held until the next one opens.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(kubectl.run("get", "trg", "restart-web-in-window", "-n", "demo",
+                    "-o", "jsonpath={.status.heldUntil}").out()).isEqualTo(opens.toString()));
+        }
+        String value = "now-" + System.nanoTime();
+        Kubectl.Result annotate = kubectl.run("annotate", "trg", "restart-web-in-window", "-n", "demo", "--overwrite",
+                "triggers.dev/fire-now=" + value);
+        assertThat(annotate.exitCode()).as("%s", annotate).isZero();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(kubectl.run("get", "events", "-n", "demo").out())
+                .containsPattern("Normal\\s+FireNow\\s+trigger/restart-web-in-window\\s+fire-now override \\(triggers.dev/fire-now: " + value + "\\)"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(kubectl.run("get", "trg", "restart-web-in-window", "-n", "demo",
+                "-o", "jsonpath={.status.lastFireRequest}/{.status.heldUntil}").out()).isEqualTo(value + "/"));
+    }
+
     @Test
     void applyValidatesOnTheServerAndWaitSeesTheNewTriggerReady() throws Exception {
         Path example = Manifests.examplesDir().resolve("webhook-redeploy.yaml");

@@ -188,6 +188,7 @@ class StatusFactoryTest {
                 Map.entry("webhookTokenDigests", List.of(Map.of("sha256", "ab".repeat(32)))),
                 Map.entry("nextFireAt", "2026-12-02T03:00:00Z"), Map.entry("lastMissedSchedule", "missed"),
                 Map.entry("lastFiredAt", "2026-12-01T10:00:00Z"), Map.entry("lastScheduleTime", "2026-12-01T03:00:00Z"),
+                Map.entry("heldUntil", "2026-12-02T02:00:00Z"),
                 Map.entry("fireCount", 7), Map.entry("coalescedCount", 1), Map.entry("droppedCount", 1),
                 Map.entry("lastEvent", Map.of("source", "webhook", "id", "ev-1")), Map.entry("lastFireRequest", "now"),
                 Map.entry("lastFireResult", "restarted"), Map.entry("acceptedEvents", Map.of("ev-2", Map.of("id", "ev-2"))),

@@ -36,4 +36,6 @@ public class Trigger extends CustomResource<TriggerSpec, TriggerStatus> implemen
     public static final String LABEL_TARGET = GROUP + "/target";
     /** Setting this annotation to a new value fires the Trigger once (like Flux's requestedAt). */
     public static final String ANNOTATION_FIRE_REQUEST = GROUP + "/fire-request";
+    /** As fire-request, but fires at once: outside the maintenance windows and the cooldown (an override, recorded so). */
+    public static final String ANNOTATION_FIRE_NOW = GROUP + "/fire-now";
 }

@@ -46,6 +46,10 @@ public class TriggerSpec extends SpecObject {
     @JsonPropertyDescription("Suspended until this time (RFC 3339, e.g. 2026-12-01T06:00:00Z), then Ready again by itself: as spec.suspend meanwhile (nothing consumed, nothing fired, webhooks answered 409). A time in the past has no effect; spec.suspend: true wins over it.")
     private String suspendUntil;
 
+    @Size(max = 8)
+    @JsonPropertyDescription("Maintenance windows: when set, the Trigger fires only inside one of them. An event outside every window is held (events fold into one) and fires when the next window opens; a cron slot outside every window is missed. The triggers.dev/fire-now annotation fires at once regardless.")
+    private java.util.List<MaintenanceWindow> windows;
+
     public String getDescription() { return description; }
     public void setDescription(String description) { this.description = description; }
     public TargetRef getTarget() { return target; }
@@ -60,6 +64,8 @@ public class TriggerSpec extends SpecObject {
     public void setSuspend(Boolean suspend) { this.suspend = suspend; }
     public String getSuspendUntil() { return suspendUntil; }
     public void setSuspendUntil(String suspendUntil) { this.suspendUntil = suspendUntil; }
+    public java.util.List<MaintenanceWindow> getWindows() { return windows; }
+    public void setWindows(java.util.List<MaintenanceWindow> windows) { this.windows = windows; }
 
     @JsonIgnore
     public int cooldownSecondsOrDefault() { return cooldownSeconds == null ? 0 : cooldownSeconds; }

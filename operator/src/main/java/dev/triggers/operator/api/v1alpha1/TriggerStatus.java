@@ -10,8 +10,8 @@ import java.util.List;
  * What the operator observed. The reconciler owns status, errorMessage, observedGeneration, conditions, url,
  * webhookSecretName, webhookTokenDigests and lastMissedSchedule (a diff-based JSON Patch through JOSDK); the
  * executor's recorder owns the fire record (lastFiredAt, fireCount, coalescedCount, droppedCount, lastEvent,
- * lastFireResult, lastFireRequest, lastScheduleTime, nextFireAt, acceptedEvents; scaleReverts and lastRevert, written
- * by ScaleReverts: merge patches). Each writes only its own fields.
+ * lastFireResult, lastFireRequest, lastScheduleTime, nextFireAt, heldUntil, acceptedEvents; scaleReverts and lastRevert,
+ * written by ScaleReverts: merge patches). Each writes only its own fields.
  *
  * <p>Equality is over the reconciler's fields only: two statuses are equal when the reconciler has nothing to
  * write, whatever the fire record says (it changes on every fire, without the reconciler).
@@ -57,6 +57,9 @@ public class TriggerStatus {
 
     @JsonPropertyDescription("Cron only: the last slot that was skipped, and why.")
     private String lastMissedSchedule;
+
+    @JsonPropertyDescription("spec.windows only: events wait, held, until this window start (RFC 3339); absent when nothing is held.")
+    private String heldUntil;
 
     @JsonPropertyDescription("How many times the Trigger fired.")
     private Long fireCount;
@@ -114,6 +117,8 @@ public class TriggerStatus {
     public void setNextFireAt(String nextFireAt) { this.nextFireAt = nextFireAt; }
     public String getLastMissedSchedule() { return lastMissedSchedule; }
     public void setLastMissedSchedule(String lastMissedSchedule) { this.lastMissedSchedule = lastMissedSchedule; }
+    public String getHeldUntil() { return heldUntil; }
+    public void setHeldUntil(String heldUntil) { this.heldUntil = heldUntil; }
     public Long getFireCount() { return fireCount; }
     public void setFireCount(Long fireCount) { this.fireCount = fireCount; }
     public Long getCoalescedCount() { return coalescedCount; }

@@ -108,8 +108,17 @@ final class CronTriggerSource implements TriggerSource {
     synchronized void runDue(Instant now) {
         if (closed || inFlight != null || now.isBefore(retryAfter)) return;
         CronSchedule.Due due = schedule.due(now, handled(), deadlineSeconds);
-        if (due.missed() != null) recordMiss(due, now);
-        if (due.fire() != null) fire(due.fire());
+        if (due.missed() != null) recordMiss(due, now, null);
+        if (due.fire() != null) {
+            // Windows are read from the newest spec at the slot: a slot outside every one is missed, not held.
+            Optional<Instant> opens = context.windowOpensAt(due.fire());
+            if (opens.isPresent() && opens.get().equals(due.fire())) {
+                fire(due.fire());
+            } else {
+                recordMiss(new CronSchedule.Due(null, due.fire(), false), now, "the slot is outside every maintenance window (spec.windows)"
+                        + opens.map(o -> "; the next one opens at " + CronSchedule.slotId(o)).orElse("; none opens again"));
+            }
+        }
         updateWakeAt();
         // Never ask to be run again for the instant just decided on: no spinning on a stuck decision.
         if (!wakeAt.isAfter(now)) wakeAt = now.plusSeconds(1);
@@ -147,7 +156,8 @@ final class CronTriggerSource implements TriggerSource {
         if (!succeeded) context.healthChanged();
     }
 
-    private void recordMiss(CronSchedule.Due due, Instant now) {
+    /** @param outsideWindows why a due slot is not fired because of spec.windows, or null for a slot that got too old */
+    private void recordMiss(CronSchedule.Due due, Instant now, String outsideWindows) {
         Instant slot = due.missed();
         String id = CronSchedule.slotId(slot);
         long age = Duration.between(slot, now).getSeconds();
@@ -155,8 +165,8 @@ final class CronTriggerSource implements TriggerSource {
                 : slot.isBefore(startedAt) ? startReason
                 : "the operator did not get to it in time (it was paused or overloaded)";
         String earlier = due.earlierMissed() ? "; earlier slots after " + CronSchedule.slotId(handled()) + " were skipped too" : "";
-        String text = id + ": not fired, " + why + " (the slot was " + age + "s old, startingDeadlineSeconds is "
-                + deadlineSeconds + ")" + earlier;
+        String text = outsideWindows != null ? id + ": not fired, " + outsideWindows
+                : id + ": not fired, " + why + " (the slot was " + age + "s old, startingDeadlineSeconds is " + deadlineSeconds + ")" + earlier;
         lastMissedSlot = max(lastMissedSlot, slot);
         lastMissedSchedule = text;
         lastFailure = null;

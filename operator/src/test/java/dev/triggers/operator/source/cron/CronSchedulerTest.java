@@ -140,6 +140,36 @@ class CronSchedulerTest {
                 "Schedule slot 2030-01-01T10:00:00Z: not fired, the operator was not running (the slot was 1200s old, startingDeadlineSeconds is 300)");
     }
 
+    @Test
+    void aSlotOutsideEveryMaintenanceWindowIsMissedWithTheReasonNotHeld() {
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        Instant window = SLOT.plus(Duration.ofHours(2));
+        FakeContext windowed = new FakeContext(new ResourceID("windowed", "demo")) {
+            @Override
+            public java.util.Optional<Instant> windowOpensAt(Instant at) {
+                return java.util.Optional.of(at.isBefore(window) ? window : at);
+            }
+
+            @Override
+            public void recordEvent(boolean warning, String reason, String message) {
+                events.add(reason + ": " + message);
+            }
+        };
+        CronTriggerSource source = (CronTriggerSource) factory.start(trigger("windowed", "0 * * * *"), windowed);
+        clock.set(SLOT);
+        source.runDue(clock.instant());
+        assertThat(fired).isEmpty();
+        assertThat(events).containsExactly("MissedSchedule: Schedule slot 2030-01-01T10:00:00Z: not fired, the slot is outside every "
+                + "maintenance window (spec.windows); the next one opens at 2030-01-01T12:00:00Z");
+        var status = new dev.triggers.operator.api.v1alpha1.TriggerStatus();
+        source.describe(status);
+        assertThat(status.getLastMissedSchedule()).startsWith("2030-01-01T10:00:00Z: not fired, the slot is outside every maintenance window");
+
+        clock.set(window);
+        source.runDue(clock.instant());
+        assertThat(fired).extracting(f -> f.event().id()).containsExactly("2030-01-01T12:00:00Z");
+    }
+
     TriggerSource start(String name, String schedule) {
         return factory.start(trigger(name, schedule), new FakeContext(new ResourceID(name, "demo")));
     }
