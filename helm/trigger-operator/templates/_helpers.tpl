@@ -86,6 +86,10 @@ The rules the operator needs where Triggers live, and nothing more (README expla
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
   verbs: ["get", "list", "patch"]
+# ScaleUp of a workload an HPA targets: find it (list), raise and restore its minReplicas (patch, get).
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["get", "list", "patch"]
 # target.kind Rollout (Argo Rollouts): read by name, restarted through spec.restartAt, scaled through spec.replicas.
 - apiGroups: ["argoproj.io"]
   resources: ["rollouts"]

@@ -47,10 +47,11 @@ public final class TriggerOperator implements AutoCloseable {
         this.identity = identity;
         this.sources = new SourceRegistry(client, clock, config, factories);
         this.grants = new Grants(client, config.watchNamespaces(), sources::grantsChangedIn);
-        FirePermissions permissions = new FirePermissions(config, sources::factory, grants);
+        FirePermissions permissions = new FirePermissions(config, sources::factory, grants, clock);
         this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, permissions, sources::onFired);
         sources.setExecutor(executor);
-        TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics), permissions);
+        TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics), permissions,
+                executor.reverts());
         io.micrometer.core.instrument.Gauge.builder("trigger_sources_running", sources, SourceRegistry::runningCount)
                 .description("Triggers whose source is running on this replica").register(metrics);
         Leadership leadership = config.leaderElection()

@@ -32,6 +32,7 @@ public final class FireExecutor implements AutoCloseable {
     private final ExecutorService acceptWriters;
     private final FireScheduler scheduler;
     private final FireRecords records;
+    private final ScaleReverts reverts;
 
     /**
      * @param triggers the Trigger's newest spec the operator knows (the spec a fire acts on)
@@ -46,7 +47,8 @@ public final class FireExecutor implements AutoCloseable {
         this.acceptWriters = Executors.newFixedThreadPool(Math.max(2, threads / 2), DaemonThreads.named("fire-accept"));
         this.recorders = new ExecutorService[Math.max(2, threads / 2)];
         for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(DaemonThreads.named("fire-record-" + i));
-        ActionRunner runner = new ActionRunner(new TargetResolver(client), guard, List.of(new RedeployAction(client), new ScaleUpAction(client)));
+        this.reverts = new ScaleReverts(client, clock, Timers.of(timers), workers, guard, triggers, recorder);
+        ActionRunner runner = new ActionRunner(new TargetResolver(client), guard, List.of(new RedeployAction(client), new ScaleUpAction(client, reverts)));
         this.records = new FireRecords(clock, Timers.of(timers), id -> recorders[Math.floorMod(id.hashCode(), recorders.length)],
                 () -> !workers.getQueue().isEmpty(), recorder, metrics, triggers);
         this.scheduler = new FireScheduler(clock, Timers.of(timers), workers,
@@ -61,6 +63,11 @@ public final class FireExecutor implements AutoCloseable {
 
     public FireRecorder recorder() {
         return recorder;
+    }
+
+    /** The pending reverts of temporary scale-ups: the reconciler hands over what each status holds. */
+    public ScaleReverts reverts() {
+        return reverts;
     }
 
     /** Where fire records read the source's own fields of the record (TriggerSource#recorded: a cron Trigger's next slot). */
@@ -95,11 +102,9 @@ public final class FireExecutor implements AutoCloseable {
         return scheduler.submit(trigger, events);
     }
 
-    /**
-     * Queues an event whose caller is told it was accepted (a webhook's 202) once {@link Accepted#recorded()} completes:
+    /** Queues an event whose caller is told it was accepted (a webhook's 202) once {@link Accepted#recorded()} completes:
      * the first event of the next fire is written into status.acceptedEvents, later ones of that fire share the write,
-     * and a new leader fires what the status holds ({@link #recover}). A failed write fails {@code recorded} (503).
-     */
+     * and a new leader fires what the status holds ({@link #recover}). A failed write fails {@code recorded} (503). */
     public Accepted submitAccepted(ResourceID trigger, TriggerEvent event) {
         records.received(trigger, List.of(event));
         FireScheduler.Submitted submitted = scheduler.submitRecorded(trigger, event);
@@ -110,10 +115,8 @@ public final class FireExecutor implements AutoCloseable {
     /** {@code recorded} completes once the event is kept in the API, {@code fired} with its fire. */
     public record Accepted(CompletableFuture<FireResult> fired, CompletableFuture<Void> recorded) {}
 
-    /**
-     * Fires, as one, the events an earlier leader accepted and had not fired (status.acceptedEvents), carrying the
-     * newest: had that fire happened before the crash, the target holds its event id and nothing is patched again.
-     */
+    /** Fires, as one, the events an earlier leader accepted and had not fired (status.acceptedEvents), carrying the
+     * newest: had that fire happened before the crash, the target holds its event id and nothing is patched again. */
     public List<CompletableFuture<FireResult>> recover(ResourceID trigger, List<TriggerEvent> accepted) {
         List<CompletableFuture<FireResult>> futures = scheduler.recover(trigger, accepted);
         if (!futures.isEmpty()) records.received(trigger, accepted);
@@ -129,6 +132,7 @@ public final class FireExecutor implements AutoCloseable {
     public void forget(ResourceID trigger) {
         scheduler.forget(trigger);
         records.forget(trigger);
+        reverts.forget(trigger);
     }
 
     @Override

@@ -39,7 +39,7 @@ public final class FireRecorder {
     /** The status fields a fire record writes; nobody else writes them. */
     public static final Set<String> STATUS_FIELDS = Set.of(
             "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "nextFireAt",
-            "heldUntil", "acceptedEvents");
+            "heldUntil", "acceptedEvents", "scaleReverts", "lastRevert");
 
     /** As the Kubernetes event recorder: the same reason on the same object within this window updates one Event. */
     static final Duration AGGREGATE_WITHIN = Duration.ofMinutes(10);

@@ -8,6 +8,7 @@ import dev.triggers.operator.tenancy.Grants;
 import dev.triggers.operator.tenancy.TargetAccess;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +27,12 @@ public final class FirePermissions implements FireGuard {
     private final OperatorConfig config;
     private final Function<String, Optional<SourceFactory>> factories;
     private final Grants grants;
+    private final Clock clock;
     private final Map<ResourceID, Validated> validated = new ConcurrentHashMap<>();
 
-    public FirePermissions(OperatorConfig config, Function<String, Optional<SourceFactory>> factories, Grants grants) {
+    public FirePermissions(OperatorConfig config, Function<String, Optional<SourceFactory>> factories, Grants grants, Clock clock) {
         this.config = config;
+        this.clock = clock;
         this.factories = factories;
         this.grants = grants;
     }
@@ -66,7 +69,8 @@ public final class FirePermissions implements FireGuard {
         if (trigger.getMetadata().getDeletionTimestamp() != null) return "the Trigger is being deleted";
         List<String> problems = problems(trigger);
         if (!problems.isEmpty()) return "the Trigger's spec is invalid: " + String.join("; ", problems);
-        if (trigger.getSpec().isSuspended()) return "spec.suspend is true";
+        String suspended = trigger.getSpec().suspensionReason(clock.instant());
+        if (suspended != null) return suspended;
         return namespaceRefusal(trigger);
     }
 

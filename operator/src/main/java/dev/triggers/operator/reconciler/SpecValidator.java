@@ -74,6 +74,10 @@ public final class SpecValidator {
         if (spec.getCooldownSeconds() != null && (spec.getCooldownSeconds() < 0 || spec.getCooldownSeconds() > 86400)) {
             problems.add("spec.cooldownSeconds must be between 0 and 86400, not " + spec.getCooldownSeconds());
         }
+        if (spec.getSuspendUntil() != null && spec.suspendUntilInstant().isEmpty()) {
+            problems.add("spec.suspendUntil '" + abbreviate(spec.getSuspendUntil()) + "' is not an RFC 3339 time: write it as 2026-12-01T06:00:00Z"
+                    + " (or with an offset, 2026-12-01T07:00:00+01:00)");
+        }
         SourceSpec source = spec.getSource();
         if (source == null) {
             problems.add("spec.source is missing: set spec.source.type (one of " + String.join(", ", SOURCE_TYPES) + ") and its config block");
@@ -103,6 +107,11 @@ public final class SpecValidator {
             problems.addAll(factory.get().validate(trigger));
         }
         return problems;
+    }
+
+    /** A value quoted back on the status, cut short: the status is not a place to echo kilobytes. */
+    private static String abbreviate(String value) {
+        return value.length() <= 64 ? value : value.substring(0, 61) + "...";
     }
 
     private static void validateTarget(Trigger trigger, OperatorConfig config, List<String> problems) {
@@ -151,6 +160,10 @@ public final class SpecValidator {
             }
             if (scaleUp.getMaxReplicas() < 1) problems.add("spec.action.scaleUp.maxReplicas must be at least 1, not " + scaleUp.getMaxReplicas());
             if (scaleUp.getStep() != null && scaleUp.getStep() < 1) problems.add("spec.action.scaleUp.step must be at least 1, not " + scaleUp.getStep());
+            Integer revert = scaleUp.getRevertAfterSeconds();
+            if (revert != null && (revert < 1 || revert > ScaleUpSpec.MAX_REVERT_AFTER_SECONDS)) {
+                problems.add("spec.action.scaleUp.revertAfterSeconds must be between 1 and " + ScaleUpSpec.MAX_REVERT_AFTER_SECONDS + " (7 days), not " + revert);
+            }
         }
     }
 }

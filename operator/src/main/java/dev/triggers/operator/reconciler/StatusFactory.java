@@ -43,9 +43,12 @@ final class StatusFactory {
                 condition(trigger, TriggerConditions.TARGET_READY, false, "InvalidSpec", "not checked: the spec is invalid"));
     }
 
-    TriggerStatus suspended(Trigger trigger) {
+    /** Suspended at {@code now} by spec.suspend, or by a spec.suspendUntil still ahead (which says when it ends). */
+    TriggerStatus suspended(Trigger trigger, java.time.Instant now) {
+        String why = trigger.getSpec().isSuspended() ? "spec.suspend is true: nothing is consumed and nothing fires"
+                : trigger.getSpec().suspensionReason(now) + ": nothing is consumed and nothing fires until then, when the Trigger resumes by itself";
         return status(trigger, TriggerStatus.SUSPENDED, "", null,
-                condition(trigger, TriggerConditions.READY, false, "Suspended", "spec.suspend is true: nothing is consumed and nothing fires"),
+                condition(trigger, TriggerConditions.READY, false, "Suspended", why),
                 condition(trigger, TriggerConditions.SOURCE_READY, false, "Suspended", "stopped while suspended"),
                 condition(trigger, TriggerConditions.TARGET_READY, true, "Suspended", "not checked while suspended"));
     }
@@ -146,6 +149,8 @@ final class StatusFactory {
         next.setNextFireAt(current.getNextFireAt());
         next.setHeldUntil(current.getHeldUntil());
         next.setAcceptedEvents(current.getAcceptedEvents());
+        next.setScaleReverts(current.getScaleReverts());
+        next.setLastRevert(current.getLastRevert());
         return next;
     }
 

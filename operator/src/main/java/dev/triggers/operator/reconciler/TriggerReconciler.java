@@ -1,6 +1,7 @@
 package dev.triggers.operator.reconciler;
 
 import dev.triggers.operator.action.FireResult;
+import dev.triggers.operator.action.ScaleReverts;
 import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.action.TargetResolver;
 import dev.triggers.operator.api.v1alpha1.TargetRef;
@@ -26,6 +27,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -52,12 +54,14 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
     private final StatusFactory statuses;
     private final SourceErrorCounter sourceErrors;
     private final FirePermissions permissions;
+    private final ScaleReverts reverts;
     private final Map<ResourceID, TargetCheck> targetChecks = new ConcurrentHashMap<>();
     private final SimpleInboundEventSource<Trigger> reconcileRequests = new SimpleInboundEventSource<>("reconcile-requests");
 
     public TriggerReconciler(KubernetesClient client, OperatorConfig config, SourceRegistry sources, Clock clock,
-                             SourceErrorCounter sourceErrors, FirePermissions permissions) {
+                             SourceErrorCounter sourceErrors, FirePermissions permissions, ScaleReverts reverts) {
         this.client = client;
+        this.reverts = reverts;
         this.permissions = permissions;
         this.config = config;
         this.sources = sources;
@@ -97,11 +101,18 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
             sources.refusePending(id, "the Trigger's spec is invalid: " + message);
             return update(trigger, statuses.invalidSpec(trigger, message));
         }
-        if (trigger.getSpec().isSuspended()) {
+        // Temporary scale-ups the status holds are reverted on time, suspended or not (after a restart: from here).
+        reverts.observe(trigger);
+        Instant now = clock.instant();
+        String suspended = trigger.getSpec().suspensionReason(now);
+        if (suspended != null) {
             sources.stop(trigger);
             sourceErrors.forget(id);
-            sources.refusePending(id, "spec.suspend is true");
-            return update(trigger, statuses.suspended(trigger));
+            sources.refusePending(id, suspended);
+            UpdateControl<Trigger> control = update(trigger, statuses.suspended(trigger, now));
+            // A timed suspension ends by itself: reconciled again the moment it ends, which starts the source.
+            Instant until = trigger.getSpec().isSuspended() ? null : trigger.getSpec().suspendUntilInstant().orElse(null);
+            return until == null ? control : control.rescheduleAfter(Duration.between(now, until).plusMillis(1));
         }
 
         // A target namespace that is not granted: nothing is consumed (SQS messages stay on the queue)

@@ -52,7 +52,7 @@ class FireGuardTest {
         id = ResourceID.fromResource(trigger);
         grants = new Grants(cluster.client(), Set.of(), ns -> {});
         FirePermissions permissions = new FirePermissions(MockCluster.testConfig(),
-                type -> Optional.of(new IdleSourceFactory(SourceSpec.WEBHOOK)), grants);
+                type -> Optional.of(new IdleSourceFactory(SourceSpec.WEBHOOK)), grants, Clock.systemUTC());
         executor = new FireExecutor(cluster.client(), Clock.systemUTC(), 2, new SimpleMeterRegistry(),
                 x -> Optional.ofNullable(current.get()), permissions, (x, r) -> {});
     }
@@ -129,6 +129,25 @@ class FireGuardTest {
         assertThat(queued.join().refused()).isTrue();
         assertThat(queued.join().summary()).isEqualTo("spec.suspend is true");
         assertThat(templateAnnotations(A)).containsEntry(RedeployAction.EVENT_ID, "first");
+    }
+
+    @Test
+    void aQueuedEventDoesNotFireWhileASuspendUntilIsAhead() {
+        CompletableFuture<FireResult> queued = fireThenQueue();
+        String until = java.time.Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        change(t -> {
+            t.getSpec().setSuspendUntil(until);
+            return t;
+        });
+        assertThat(queued.join().refused()).isTrue();
+        assertThat(queued.join().summary()).isEqualTo("suspended until " + until + " (spec.suspendUntil)");
+        assertThat(templateAnnotations(A)).containsEntry(RedeployAction.EVENT_ID, "first");
+
+        change(t -> {
+            t.getSpec().setSuspendUntil("2020-01-01T00:00:00Z");
+            return t;
+        });
+        assertThat(executor.submit(id, event("after")).join().succeeded()).as("a time passed suspends nothing").isTrue();
     }
 
     @Test

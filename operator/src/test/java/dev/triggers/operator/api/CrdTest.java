@@ -68,7 +68,9 @@ class CrdTest {
                 "has(self.nats) == (self.type == 'NATS')",
                 "!has(self.webhook) || self.type == 'Webhook'");
         assertThat(rules(props.get("action"))).contains("!has(self.scaleUp) || (has(self.type) && self.type == 'ScaleUp')");
-        assertThat(rules(props.get("action").getProperties().get("scaleUp"))).contains("self.maxReplicas >= 1");
+        assertThat(rules(props.get("action").getProperties().get("scaleUp"))).contains("self.maxReplicas >= 1",
+                "!has(self.revertAfterSeconds) || self.revertAfterSeconds >= 1");
+        assertThat(props.get("suspendUntil").getPattern()).as("RFC 3339, as the operator parses it").startsWith("^[0-9]{4}-");
         assertThat(rules(props.get("windows").getItems().getSchema())).contains("duration(self.duration) > duration('0s')");
         assertThat(rules(props.get("target"))).contains("!has(self.kind) || self.kind in ['Deployment', 'Application', 'Rollout']");
     }

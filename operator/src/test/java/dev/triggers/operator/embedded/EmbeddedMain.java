@@ -106,6 +106,7 @@ public final class EmbeddedMain {
         cluster.deployment(NAMESPACE, "web", 2, Map.of("app.kubernetes.io/instance", "shop"));
         cluster.deployment(NAMESPACE, "worker", 1, Map.of("app.kubernetes.io/instance", "shop"));
         cluster.statefulSet(NAMESPACE, "db", Map.of("app.kubernetes.io/instance", "shop"));
+        cluster.deployment(NAMESPACE, "reports", 1, Map.of());
         for (Path example : Manifests.examples()) Manifests.apply(cluster.client(), example);
         return cluster;
     }

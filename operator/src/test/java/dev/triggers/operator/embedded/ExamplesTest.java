@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ExamplesTest {
     /** Every example Trigger: all Ready in the embedded mode (README's first command). */
     static final List<String> EXAMPLES = List.of("restart-web", "scale-worker", "restart-shop", "deploy-web", "deploy-web-on-main", "nightly-restart",
-            "hourly-scaleup", "redeploy-on-sqs", "web-on-deploy", "web-on-release", "restart-web-in-window");
+            "hourly-scaleup", "redeploy-on-sqs", "web-on-deploy", "web-on-release", "restart-web-in-window", "restart-web-after-freeze",
+            "morning-reports", "web-flash-sale");
 
     MockCluster cluster;
     LocalBackends backends;
@@ -103,6 +104,52 @@ class ExamplesTest {
         cluster.client().resources(Trigger.class).inNamespace(EmbeddedMain.NAMESPACE).withName("scale-worker")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"triggers.dev/fire-request\":\"burst-1\"}}}");
         await().untilAsserted(() -> assertThat(cluster.getDeployment(EmbeddedMain.NAMESPACE, "worker").getSpec().getReplicas()).isEqualTo(3));
+    }
+
+    /** The temporary scale-up example, fired by hand: 2 more replicas, and their revert kept on the status. */
+    @Test
+    void theTemporaryScaleUpExampleKeepsItsRevertOnTheStatus() {
+        await().ignoreExceptions().untilAsserted(() -> assertThat(cluster.trigger(EmbeddedMain.NAMESPACE, "morning-reports").getStatus().getStatus()).isEqualTo("Ready"));
+        cluster.client().resources(Trigger.class).inNamespace(EmbeddedMain.NAMESPACE).withName("morning-reports")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"triggers.dev/fire-request\":\"early\"}}}");
+        await().untilAsserted(() -> assertThat(cluster.getDeployment(EmbeddedMain.NAMESPACE, "reports").getSpec().getReplicas()).isEqualTo(3));
+        var revert = cluster.trigger(EmbeddedMain.NAMESPACE, "morning-reports").getStatus().getScaleReverts().get("Deployment/reports");
+        assertThat(revert.getFrom()).isEqualTo(1);
+        assertThat(revert.getTo()).isEqualTo(3);
+        assertThat(java.time.Instant.parse(revert.getRevertAt())).isBetween(java.time.Instant.now().plusSeconds(7000), java.time.Instant.now().plusSeconds(7200));
+    }
+
+    /** The HPA example (no HPA controller runs here): the HPA's minReplicas moves, web's spec.replicas does not. */
+    @Test
+    void theHpaExampleRaisesMinReplicasNotReplicas() {
+        await().ignoreExceptions().untilAsserted(() -> assertThat(cluster.trigger(EmbeddedMain.NAMESPACE, "web-flash-sale").getStatus().getStatus()).isEqualTo("Ready"));
+        int replicas = cluster.getDeployment(EmbeddedMain.NAMESPACE, "web").getSpec().getReplicas();
+        cluster.client().resources(Trigger.class).inNamespace(EmbeddedMain.NAMESPACE).withName("web-flash-sale")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"triggers.dev/fire-request\":\"sale-1\"}}}");
+        await().untilAsserted(() -> assertThat(cluster.client().autoscaling().v2().horizontalPodAutoscalers().inNamespace(EmbeddedMain.NAMESPACE)
+                .withName("web").get().getSpec().getMinReplicas()).isEqualTo(replicas + 2));
+        assertThat(cluster.getDeployment(EmbeddedMain.NAMESPACE, "web").getSpec().getReplicas()).isEqualTo(replicas);
+        await().untilAsserted(() -> assertThat(cluster.trigger(EmbeddedMain.NAMESPACE, "web-flash-sale").getStatus().getLastFireResult())
+                .startsWith("raised HorizontalPodAutoscaler demo/web minReplicas from 2 to " + (replicas + 2)));
+    }
+
+    /** The freeze example's end is behind us: Ready; moved ahead, the same Trigger is Suspended and says until when. */
+    @Test
+    void theFreezeExampleIsSuspendedOnlyUntilItsEnd() {
+        await().ignoreExceptions().untilAsserted(() -> assertThat(cluster.trigger(EmbeddedMain.NAMESPACE, "restart-web-after-freeze")
+                .getStatus().getStatus()).isEqualTo("Ready"));
+        cluster.client().resources(Trigger.class).inNamespace(EmbeddedMain.NAMESPACE).withName("restart-web-after-freeze")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspendUntil\":\"2099-01-05T08:00:00+01:00\"}}");
+        await().untilAsserted(() -> {
+            TriggerStatus status = cluster.trigger(EmbeddedMain.NAMESPACE, "restart-web-after-freeze").getStatus();
+            assertThat(status.getStatus()).isEqualTo("Suspended");
+            assertThat(status.getConditions()).anySatisfy(c -> assertThat(c.getMessage()).contains("suspended until 2099-01-05T07:00:00Z"));
+        });
+        // Back as the manifest says, for the other tests of this class.
+        cluster.client().resources(Trigger.class).inNamespace(EmbeddedMain.NAMESPACE).withName("restart-web-after-freeze")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspendUntil\":\"2026-01-05T08:00:00+01:00\"}}");
+        await().untilAsserted(() -> assertThat(cluster.trigger(EmbeddedMain.NAMESPACE, "restart-web-after-freeze").getStatus().getStatus())
+                .isEqualTo("Ready"));
     }
 
     /** What README's first command prints: a kubeconfig that `kubectl get trg` can use. */

@@ -48,6 +48,7 @@ class HelmChartTest {
             "apps/deployments: get,list,patch",
             "apps/statefulsets: get,list,patch",
             "apps/daemonsets: get,list,patch",
+            "autoscaling/horizontalpodautoscalers: get,list,patch",
             "argoproj.io/rollouts: get,patch",
             "core/secrets: get,create,update",
             "core/events: create,patch");

@@ -84,7 +84,11 @@ class StatusFactoryTest {
         List<java.util.function.BiFunction<StatusFactory, Trigger, TriggerStatus>> outcomes = List.of(
                 StatusFactory::starting,
                 (f, t) -> f.invalidSpec(t, "spec.action.type 'Delete' is not supported"),
-                StatusFactory::suspended,
+                (f, t) -> f.suspended(t, T0),
+                (f, t) -> {
+                    t.getSpec().setSuspendUntil("2026-12-01T13:00:00Z");
+                    return f.suspended(t, T0);
+                },
                 (f, t) -> f.notGranted(t, "no TriggerGrant in 'other' lets Triggers of 'shop' Redeploy there"),
                 (f, t) -> f.running(t, null, LISTENING, null, webhook("https://hooks.example/shop/restart-web")),
                 (f, t) -> f.running(t, "Deployment shop/web not found", LISTENING, null, null),
@@ -113,6 +117,21 @@ class StatusFactoryTest {
     }
 
     @Test
+    void aTimedSuspensionSaysUntilWhenAndEndsThere() {
+        Trigger t = trigger(1, null);
+        t.getSpec().setSuspendUntil("2026-12-01T12:00:00+01:00");
+        assertThat(t.getSpec().isSuspendedAt(T0.minusSeconds(1))).isTrue();
+        assertThat(t.getSpec().isSuspendedAt(T0.plusSeconds(3600))).as("11:00Z is the end itself").isFalse();
+        TriggerStatus s = at0.suspended(t, T0);
+        assertThat(s.getStatus()).isEqualTo(TriggerStatus.SUSPENDED);
+        assertThat(condition(s, "Ready").getMessage())
+                .isEqualTo("suspended until 2026-12-01T11:00:00Z (spec.suspendUntil): nothing is consumed and nothing fires until then, when the Trigger resumes by itself");
+        t.getSpec().setSuspend(true);
+        assertThat(t.getSpec().isSuspendedAt(T0.plusSeconds(7200))).as("spec.suspend has no end").isTrue();
+        assertThat(condition(at0.suspended(t, T0), "Ready").getMessage()).startsWith("spec.suspend is true");
+    }
+
+    @Test
     void theSourceFillsItsBlockAndWhatNoSourceDescribesIsKept() {
         TriggerSource cron = new FakeSource(s -> {
             s.setLastMissedSchedule("2026-12-01T03:00:00Z: skipped, the operator was not running");
@@ -121,7 +140,7 @@ class StatusFactoryTest {
         TriggerStatus running = at0.running(trigger(1, null), null, LISTENING, null, cron);
         assertThat(running.getLastMissedSchedule()).startsWith("2026-12-01T03:00:00Z");
 
-        TriggerStatus suspended = at0.suspended(trigger(2, running));
+        TriggerStatus suspended = at0.suspended(trigger(2, running), T0);
         assertThat(suspended.getUrl()).isNull();
         assertThat(suspended.getLastMissedSchedule()).as("kept").isEqualTo(running.getLastMissedSchedule());
         assertThat(suspended.getWebhookTokenDigests()).as("kept").isEqualTo(running.getWebhookTokenDigests());
@@ -172,7 +191,9 @@ class StatusFactoryTest {
                 Map.entry("heldUntil", "2026-12-02T02:00:00Z"),
                 Map.entry("fireCount", 7), Map.entry("coalescedCount", 1), Map.entry("droppedCount", 1),
                 Map.entry("lastEvent", Map.of("source", "webhook", "id", "ev-1")), Map.entry("lastFireRequest", "now"),
-                Map.entry("lastFireResult", "restarted"), Map.entry("acceptedEvents", Map.of("ev-2", Map.of("id", "ev-2"))));
+                Map.entry("lastFireResult", "restarted"), Map.entry("acceptedEvents", Map.of("ev-2", Map.of("id", "ev-2"))),
+                Map.entry("scaleReverts", Map.of("Deployment/web", Map.of("kind", "Deployment", "from", 2, "to", 4))),
+                Map.entry("lastRevert", "reverted"));
         assertThat(JSON.convertValue(JSON.convertValue(every, TriggerStatus.class), Map.class).keySet())
                 .as("this test knows every field of TriggerStatus").isEqualTo(every.keySet());
 

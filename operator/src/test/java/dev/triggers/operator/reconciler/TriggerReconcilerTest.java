@@ -200,6 +200,58 @@ class TriggerReconcilerTest {
         assertThat(condition(t, "Ready").getMessage()).contains("nothing fires");
     }
 
+    @Test
+    void aSuspendUntilAheadSuspendsAndTheTriggerResumesByItselfWhenItPasses() {
+        start(MockCluster.testConfig());
+        cluster.deployment(NS, "web");
+        Trigger trigger = Triggers.redeploy(NS, "restart-web", "web");
+        Instant until = Instant.now().plusSeconds(3).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        trigger.getSpec().setSuspendUntil(until.toString());
+        cluster.create(trigger);
+        Trigger t = awaitStatus("restart-web", TriggerStatus.SUSPENDED);
+        assertThat(condition(t, "Ready").getMessage()).contains("suspended until " + until + " (spec.suspendUntil)").contains("resumes by itself");
+        // Nothing touches the Trigger after this: the reconciler's own reschedule brings it back.
+        Trigger ready = awaitStatus("restart-web", TriggerStatus.READY);
+        assertThat(Instant.now()).as("not before the time given").isAfterOrEqualTo(until);
+        assertThat(ready.getSpec().getSuspendUntil()).as("the spec is never written").isEqualTo(until.toString());
+    }
+
+    @Test
+    void aSuspendUntilInThePastChangesNothingAndSuspendWinsOverIt() {
+        start(MockCluster.testConfig());
+        cluster.deployment(NS, "web");
+        Trigger past = Triggers.redeploy(NS, "past", "web");
+        past.getSpec().setSuspendUntil("2020-01-01T00:00:00+01:00");
+        cluster.create(past);
+        awaitStatus("past", TriggerStatus.READY);
+
+        Trigger both = Triggers.redeploy(NS, "both", "web");
+        both.getSpec().setSuspend(true);
+        both.getSpec().setSuspendUntil("2020-01-01T00:00:00Z");
+        cluster.create(both);
+        Trigger t = awaitStatus("both", TriggerStatus.SUSPENDED);
+        assertThat(condition(t, "Ready").getMessage()).contains("spec.suspend is true");
+    }
+
+    @Test
+    void aSuspendUntilThatIsNoTimeIsAnError() {
+        start(MockCluster.testConfig());
+        cluster.deployment(NS, "web");
+        expectError("bad-until", t -> t.getSpec().setSuspendUntil("tomorrow morning"),
+                "spec.suspendUntil 'tomorrow morning' is not an RFC 3339 time: write it as 2026-12-01T06:00:00Z");
+        expectError("bad-month", t -> t.getSpec().setSuspendUntil("2026-13-01T06:00:00Z"), "spec.suspendUntil '2026-13-01T06:00:00Z'");
+    }
+
+    @Test
+    void aRevertAfterSecondsOutOfRangeIsAnError() {
+        start(MockCluster.testConfig());
+        cluster.deployment(NS, "web");
+        expectError("revert-zero", t -> {
+            t.getSpec().setAction(new ActionSpec(ActionSpec.SCALE_UP, new ScaleUpSpec(1, 4)));
+            t.getSpec().getAction().getScaleUp().setRevertAfterSeconds(0);
+        }, "spec.action.scaleUp.revertAfterSeconds must be between 1 and 604800 (7 days), not 0");
+    }
+
     /**
      * JOSDK patches the difference between the Trigger the reconciler read and the one it returned. A fire
      * recorded in between (FireRecorder's merge patch) is not in that difference: it stays.

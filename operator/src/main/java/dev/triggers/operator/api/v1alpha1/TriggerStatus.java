@@ -10,8 +10,8 @@ import java.util.List;
  * What the operator observed. The reconciler owns status, errorMessage, observedGeneration, conditions, url,
  * webhookSecretName, webhookTokenDigests and lastMissedSchedule (a diff-based JSON Patch through JOSDK); the
  * executor's recorder owns the fire record (lastFiredAt, fireCount, coalescedCount, droppedCount, lastEvent,
- * lastFireResult, lastFireRequest, lastScheduleTime, nextFireAt, heldUntil, acceptedEvents: merge patches). Each writes only
- * its own fields.
+ * lastFireResult, lastFireRequest, lastScheduleTime, nextFireAt, heldUntil, acceptedEvents; scaleReverts and lastRevert,
+ * written by ScaleReverts: merge patches). Each writes only its own fields.
  *
  * <p>Equality is over the reconciler's fields only: two statuses are equal when the reconciler has nothing to
  * write, whatever the fire record says (it changes on every fire, without the reconciler).
@@ -82,6 +82,18 @@ public class TriggerStatus {
     // A map, not a list: a JSON merge patch adds and removes one entry without rewriting the others.
     @JsonPropertyDescription("Webhook only: events answered 202 whose fire has not ended yet, by event id (one per coalescing window; later calls of the window fold into its fire). A new leader fires them, so an accepted event survives a crash.")
     private java.util.Map<String, EventRecord> acceptedEvents;
+
+    // A map keyed by workload (Kind/name), as acceptedEvents: a merge patch adds and removes one entry.
+    @JsonPropertyDescription("ScaleUp with revertAfterSeconds: the scale-ups waiting to be undone, by workload (Kind/name). The operator lowers each back at its revertAt, also after a restart or failover.")
+    private java.util.Map<String, ScaleRevert> scaleReverts;
+
+    @JsonPropertyDescription("ScaleUp with revertAfterSeconds: what the last revert did, or why it left the workload alone.")
+    private String lastRevert;
+
+    public java.util.Map<String, ScaleRevert> getScaleReverts() { return scaleReverts; }
+    public void setScaleReverts(java.util.Map<String, ScaleRevert> scaleReverts) { this.scaleReverts = scaleReverts; }
+    public String getLastRevert() { return lastRevert; }
+    public void setLastRevert(String lastRevert) { this.lastRevert = lastRevert; }
 
     public String getStatus() { return status; }
     public void setStatus(String status) { this.status = status; }

@@ -30,6 +30,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
@@ -388,9 +389,12 @@ public final class WebhookServer implements AutoCloseable {
     /** The answers a caller with the token (and the signature, if asked for) may see. */
     private void authenticated(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body, String deliveryId) {
         // The Trigger is the informer's copy whose status held the digest (on every replica: no API read per call).
-        if (trigger.getSpec().isSuspended()) {
+        if (trigger.getSpec().isSuspendedAt(clock.instant())) {
             log.debug("{}/{}: webhook call refused: the Trigger is suspended", namespace, name);
-            send(ex, 409, json("{\"error\":\"the Trigger is suspended (spec.suspend: true)\"}"));
+            // Written from the parsed Instant, never the raw field: a plain timestamp, nothing to escape.
+            String until = trigger.getSpec().isSuspended() ? null : trigger.getSpec().suspendUntilInstant().map(Instant::toString).orElse(null);
+            send(ex, 409, json(until == null ? "{\"error\":\"the Trigger is suspended (spec.suspend: true)\"}"
+                    : "{\"error\":\"the Trigger is suspended until " + until + " (spec.suspendUntil)\",\"suspendedUntil\":\"" + until + "\"}"));
             return;
         }
 

@@ -201,6 +201,26 @@ class WebhookSourceTest {
     }
 
     @Test
+    void aTriggerSuspendedUntilATimeGets409UntilThenAndFiresAfter() {
+        f.cluster.create(Triggers.redeploy(NS, "deploy-web", "web"));
+        f.awaitReady("deploy-web");
+        String token = f.token("deploy-web");
+        java.time.Instant until = f.clock.instant().plusSeconds(3).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        f.patchTrigger("deploy-web", "{\"spec\":{\"suspendUntil\":\"" + until + "\"}}");
+        await().untilAsserted(() -> assertThat(f.status("deploy-web").getStatus()).isEqualTo(TriggerStatus.SUSPENDED));
+
+        var refused = f.bearer("deploy-web", token);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("suspended until " + until).contains("\"suspendedUntil\":\"" + until + "\"");
+        assertThat(f.template("web")).doesNotContainKey(RedeployAction.EVENT_ID);
+
+        // Ready again by itself (the reconciler reschedules itself for that moment), with the same token.
+        await().untilAsserted(() -> assertThat(f.status("deploy-web").getStatus()).isEqualTo(TriggerStatus.READY));
+        String id = eventId(f.bearer("deploy-web", token));
+        await().untilAsserted(() -> assertThat(f.template("web")).containsEntry(RedeployAction.EVENT_ID, id));
+    }
+
+    @Test
     void theSameIdempotencyKeyTwiceFiresOnceWithOneEventId() {
         f.cluster.create(Triggers.redeploy(NS, "deploy-web", "web"));
         f.awaitReady("deploy-web");
