@@ -100,6 +100,12 @@ public final class FireRecorder {
         return same || patchStatus(trigger, new LinkedHashMap<>(sourceFields), "the source's fields");
     }
 
+    /** Writes the temporary scale-up's part of the record (scaleReverts, lastRevert; see ScaleReverts); throws if it fails. */
+    void recordReverts(Trigger trigger, Map<String, Object> status) {
+        client.resources(Trigger.class).resource(trigger).subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
+    }
+
     /** Writes status.heldUntil: when the held events fire (null: no window opens again, or nothing is held). */
     public boolean recordHeld(Trigger trigger, Instant until) {
         Map<String, Object> status = new LinkedHashMap<>();

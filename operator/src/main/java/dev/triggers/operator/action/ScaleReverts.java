@@ -104,7 +104,7 @@ public final class ScaleReverts {
         ResourceID id = ResourceID.fromResource(trigger);
         schedule(id, key, revert);
         try {
-            patchStatus(trigger, Map.of("scaleReverts", Map.of(key, revert)));
+            recorder.recordReverts(trigger, Map.of("scaleReverts", Map.of(key, revert)));
             return null;
         } catch (RuntimeException e) {
             String why = KubernetesErrors.describe(e, "patch status of", "Trigger");
@@ -212,7 +212,7 @@ public final class ScaleReverts {
         status.put("scaleReverts", cleared);
         status.put("lastRevert", FireRecorder.truncate(clock.instant() + ": " + undone.message));
         try {
-            patchStatus(trigger, status);
+            recorder.recordReverts(trigger, status);
         } catch (RuntimeException e) {
             log.warn("{}: could not clear the revert of {} from the status: {}", id, key, KubernetesErrors.describe(e, "patch status of", "Trigger"));
         }
@@ -279,12 +279,6 @@ public final class ScaleReverts {
 
     private static String where(ScaleRevert r) {
         return r.getNamespace() + "/" + r.getName();
-    }
-
-    private void patchStatus(Trigger trigger, Map<String, Object> status) {
-        // Through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
-        client.resources(Trigger.class).resource(trigger).subresource("status")
-                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
     }
 
     /** A Trigger's reverts, guarded by synchronizing on it. */
