@@ -43,15 +43,15 @@ public final class ManualFireSource implements TriggerSource {
         inFlight = requested;
         // Redeliverable: the annotation stays until a fire handles it, so a refused request comes back.
         TriggerEvent event = TriggerEvent.redeliverable(TriggerEvent.MANUAL, requested, at);
-        (override ? context.fireNow(event) : context.fire(event)).whenComplete((result, error) -> {
+        Acknowledgement.afterFire(override ? context.fireNow(event) : context.fire(event), fired -> {
             synchronized (this) {
-                if (error != null || !result.succeeded()) {
-                    if (Objects.equals(inFlight, requested)) inFlight = null;
-                    retryAfter = context.clock().instant().plus(context.config().recheckInterval());
-                } else {
-                    done.add(requested);
-                    if (done.size() > 4) done.remove(done.iterator().next());
-                }
+                done.add(requested);
+                if (done.size() > 4) done.remove(done.iterator().next());
+            }
+        }, failed -> {
+            synchronized (this) {
+                if (Objects.equals(inFlight, requested)) inFlight = null;
+                retryAfter = context.clock().instant().plus(context.config().recheckInterval());
             }
         });
     }

@@ -3,6 +3,7 @@ package dev.triggers.operator.source.nats;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.source.Acknowledgement;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
 import dev.triggers.operator.action.TriggerEvent;
@@ -242,7 +243,7 @@ final class JetStreamConsumer extends NatsSourceBase {
         List<CompletableFuture<FireResult>> results = context.fireAll(batch.stream().map(Received::event).toList());
         for (int i = 0; i < batch.size(); i++) {
             Received received = batch.get(i);
-            results.get(i).whenComplete((result, error) -> settle(received, result));
+            Acknowledgement.afterFire(results.get(i), fired -> settle(received, fired), failed -> settle(received, failed));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.triggers.operator.source.sqs;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.SqsSource;
 import dev.triggers.operator.config.TenantPolicy;
+import dev.triggers.operator.source.Acknowledgement;
 import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
@@ -343,17 +344,16 @@ final class SqsPoller implements TriggerSource {
                 every, every, TimeUnit.MILLISECONDS);
         List<TriggerEvent> events = new ArrayList<>(messages.size());
         for (Message m : messages) events.add(TriggerEvent.redeliverable(TriggerEvent.SQS, m.messageId(), receivedAt));
-        allOf(context.fireAll(events)).whenComplete((result, error) -> {
+        Acknowledgement.afterFires(context.fireAll(events), fired -> {
             batch.extender.cancel(false);
-            boolean ok = error == null && result != null && result.succeeded();
-            factory.fired(context.trigger(), batch.ids(), ok);
-            if (ok) {
-                factory.ackPool().execute(() -> delete(batch));
-            } else {
-                log.info("{}: fire failed ({}); {} SQS message(s) not deleted: they return after the visibility timeout",
-                        id(), error != null ? error.toString() : result.summary(), messages.size());
-                done(batch);
-            }
+            factory.fired(context.trigger(), batch.ids(), true);
+            factory.ackPool().execute(() -> delete(batch));
+        }, failed -> {
+            batch.extender.cancel(false);
+            factory.fired(context.trigger(), batch.ids(), false);
+            log.info("{}: fire failed ({}); {} SQS message(s) not deleted: they return after the visibility timeout",
+                    id(), failed.summary(), messages.size());
+            done(batch);
         });
     }
 
@@ -430,11 +430,6 @@ final class SqsPoller implements TriggerSource {
     }
 
     /** One result for a batch: its first failure, else the (shared) success. */
-    private static CompletableFuture<FireResult> allOf(List<CompletableFuture<FireResult>> each) {
-        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> each.stream()
-                .map(CompletableFuture::join).filter(r -> !r.succeeded()).findFirst().orElse(each.get(each.size() - 1).join()));
-    }
-
     private static int parseOr(String value, int fallback) {
         try {
             return value == null ? fallback : Integer.parseInt(value);

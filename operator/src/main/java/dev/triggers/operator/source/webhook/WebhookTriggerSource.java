@@ -6,6 +6,7 @@ import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import dev.triggers.operator.api.v1alpha1.WebhookSignature;
+import dev.triggers.operator.source.Acknowledgement;
 import dev.triggers.operator.source.SourceContext;
 import dev.triggers.operator.source.SourceHealth;
 import dev.triggers.operator.action.TriggerEvent;
@@ -361,7 +362,7 @@ final class WebhookTriggerSource implements TriggerSource {
      */
     CompletableFuture<Void> accept(TriggerEvent event) {
         FireExecutor.Accepted accepted = context.fireAccepted(event);
-        accepted.fired().whenComplete((result, thrown) -> fired(event, 1, result, thrown));
+        settleAfter(accepted.fired(), event, 1);
         return accepted.recorded();
     }
 
@@ -383,20 +384,20 @@ final class WebhookTriggerSource implements TriggerSource {
         List<CompletableFuture<FireResult>> futures = context.recoverAccepted(events);
         for (int i = 0; i < futures.size(); i++) {
             TriggerEvent event = events.get(i);
-            futures.get(i).whenComplete((result, thrown) -> fired(event, 1, result, thrown));
+            settleAfter(futures.get(i), event, 1);
         }
     }
 
     private void submit(TriggerEvent event, int attempt) {
-        context.fire(event).whenComplete((result, thrown) -> fired(event, attempt, result, thrown));
+        settleAfter(context.fire(event), event, attempt);
     }
 
-    private void fired(TriggerEvent event, int attempt, FireResult result, Throwable thrown) {
-        FireResult r = thrown != null ? FireResult.failed(thrown.toString()) : result;
-        if (r.succeeded()) {
-            factory.eventOutcome(namespace, name, "fired");
-            return;
-        }
+    /** A fired event is counted; one not fired is retried, or dropped and said so (see {@link #notFired}). */
+    private void settleAfter(CompletableFuture<FireResult> fired, TriggerEvent event, int attempt) {
+        Acknowledgement.afterFire(fired, ok -> factory.eventOutcome(namespace, name, "fired"), r -> notFired(event, attempt, r));
+    }
+
+    private void notFired(TriggerEvent event, int attempt, FireResult r) {
         if (r.refused()) {
             // Refused at the moment of the patch (suspended, invalid, not granted, deleted): the executor
             // counted and recorded it; retrying would only be refused again.
