@@ -48,7 +48,8 @@ public final class TriggerOperator implements AutoCloseable {
         this.sources = new SourceRegistry(client, clock, config, factories);
         this.grants = new Grants(client, config.watchNamespaces(), sources::grantsChangedIn);
         FirePermissions permissions = new FirePermissions(config, sources::factory, grants);
-        this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, permissions, sources::onFired);
+        this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, permissions, sources::onFired,
+                config.rollouts());
         sources.setExecutor(executor);
         TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics), permissions);
         io.micrometer.core.instrument.Gauge.builder("trigger_sources_running", sources, SourceRegistry::runningCount)

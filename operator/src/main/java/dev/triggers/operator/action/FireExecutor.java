@@ -2,6 +2,7 @@ package dev.triggers.operator.action;
 
 import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.config.RolloutFollowing;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,15 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where events become patches: the {@link FireScheduler} decides when a Trigger fires, the
- * {@link ActionRunner} patches its target, the {@link FireRecords} write what happened. This class owns their threads.
+ * The one place where events become patches: the {@link FireScheduler} decides when a Trigger fires, the {@link ActionRunner}
+ * patches its target, the {@link FireRecords} write what happened, the {@link RolloutTracker} follows the rollout. It owns their threads.
  */
 public final class FireExecutor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FireExecutor.class);
 
-    private final Function<ResourceID, Optional<Trigger>> triggers;
     private final FireRecorder recorder;
-    private final MeterRegistry metrics;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
     /** Single-thread executors, a Trigger always on the same one: its records are written in order. */
@@ -39,16 +38,15 @@ public final class FireExecutor implements AutoCloseable {
     private final ExecutorService acceptWriters;
     private final FireScheduler scheduler;
     private final FireRecords records;
+    private final RolloutTracker rollouts;
 
     /**
      * @param triggers the Trigger's newest spec the operator knows (the spec a fire acts on)
      * @param guard asked at the moment of every patch whether the Trigger may fire, and on which workload
      * @param onFired told after every fire (not a refusal), so the reconciler can show a failure on the status
      */
-    public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics,
-                        Function<ResourceID, Optional<Trigger>> triggers, FireGuard guard, BiConsumer<ResourceID, FireResult> onFired) {
-        this.triggers = triggers;
-        this.metrics = metrics;
+    public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics, Function<ResourceID, Optional<Trigger>> triggers,
+                        FireGuard guard, BiConsumer<ResourceID, FireResult> onFired, RolloutFollowing following) {
         this.recorder = new FireRecorder(client, clock);
         this.workers = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
@@ -58,14 +56,17 @@ public final class FireExecutor implements AutoCloseable {
         ActionRunner runner = new ActionRunner(new TargetResolver(client), guard, List.of(new RedeployAction(client), new ScaleUpAction(client)));
         this.records = new FireRecords(clock, Timers.of(timers), id -> recorders[Math.floorMod(id.hashCode(), recorders.length)],
                 () -> !workers.getQueue().isEmpty(), recorder, metrics, triggers);
+        this.rollouts = RolloutTracker.start(client, clock, Timers.of(timers), following, triggers, records);
         this.scheduler = new FireScheduler(clock, Timers.of(timers), workers,
                 id -> triggers.apply(id).map(t -> t.getSpec().cooldownSecondsOrDefault()).orElse(0), RetryPolicy.DEFAULT,
                 (id, batch) -> runner.run(triggers.apply(id).orElse(null), id.toString(), batch.carried()),
                 (id, batch, result) -> {
+                    rollouts.start(id, batch.carried(), result); // before its record, which shows the rollout
                     records.add(id, batch, result);
                     // A refusal is the reconciler's own finding (suspended, invalid, not granted): not a failed fire.
                     if (!result.refused()) onFired.accept(id, result);
                 });
+        rollouts.holdFiresOf(scheduler);
     }
 
     public FireRecorder recorder() {
@@ -132,15 +133,16 @@ public final class FireExecutor implements AutoCloseable {
             dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
         }
         records.forget(trigger);
+        rollouts.forget(trigger);
     }
 
     @Override
     public void close() {
         timers.shutdownNow();
         acceptWriters.shutdownNow();
-        // Finish fires in flight (graceful shutdown), then their records, but do not wait for ever.
+        rollouts.close();
+        // Finish fires in flight (graceful shutdown), then their records, those waiting for their interval too; not for ever.
         DaemonThreads.shutdownAndWait(workers, Duration.ofSeconds(30));
-        // Records still waiting for their interval are written now, not dropped with the timers.
         records.flush();
         for (ExecutorService r : recorders) DaemonThreads.shutdownAndWait(r, Duration.ofSeconds(30));
     }

@@ -1,6 +1,7 @@
 package dev.triggers.operator.action;
 
 import dev.triggers.operator.support.KubernetesErrors;
+import dev.triggers.operator.api.v1alpha1.RolloutStatus;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -31,10 +32,13 @@ public final class FireRecorder {
     public static final String REASON_FIRE_FAILED = "FireFailed";
     /** Events refused at the moment of the patch (suspended, invalid, not granted, deleted). */
     public static final String REASON_EVENTS_DROPPED = "EventsDropped";
+    public static final String REASON_ROLLOUT_COMPLETE = "RolloutComplete";
+    public static final String REASON_ROLLOUT_FAILED = "RolloutFailed";
     static final int MAX_MESSAGE = 1024;
     /** The status fields a fire record writes; nobody else writes them. */
     public static final Set<String> STATUS_FIELDS = Set.of(
-            "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "acceptedEvents");
+            "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "acceptedEvents",
+            "lastRollout");
 
     /** As the Kubernetes event recorder: the same reason on the same object within this window updates one Event. */
     static final Duration AGGREGATE_WITHIN = Duration.ofMinutes(10);
@@ -67,7 +71,15 @@ public final class FireRecorder {
      */
     public boolean recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
                                 long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone, Map<String, String> described) {
+        return recordStatus(trigger, lastFired, firedAt, result, fireCount, coalescedCount, droppedCount, fireRequest, acceptedDone, described, null);
+    }
+
+    /** As above, with the rollout the Trigger follows now (null: lastRollout is left as it is). */
+    public boolean recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
+                                long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone, Map<String, String> described,
+                                RolloutStatus rollout) {
         Map<String, Object> status = new LinkedHashMap<>(described);
+        if (rollout != null) status.put("lastRollout", rolloutPatch(rollout));
         status.put("fireCount", fireCount);
         if (lastFired != null) {
             status.put("lastFiredAt", firedAt.toString());
@@ -93,6 +105,31 @@ public final class FireRecorder {
                     trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
             return false;
         }
+    }
+
+    /** Patches status.lastRollout (a rollout that ended); returns false if the patch failed. */
+    public boolean recordRollout(Trigger trigger, RolloutStatus rollout) {
+        try {
+            client.resources(Trigger.class).resource(trigger).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    client.getKubernetesSerialization().asJson(Map.of("status", Map.of("lastRollout", rolloutPatch(rollout)))));
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("{}/{}: could not record the end of a rollout on status: {}", trigger.getMetadata().getNamespace(),
+                    trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
+            return false;
+        }
+    }
+
+    /** lastRollout whole, with a null for each field it has not (a merge patch then removes the older rollout's). */
+    private static Map<String, Object> rolloutPatch(RolloutStatus rollout) {
+        Map<String, Object> patch = new LinkedHashMap<>();
+        patch.put("eventId", rollout.getEventId());
+        patch.put("startedAt", rollout.getStartedAt());
+        patch.put("state", rollout.getState());
+        patch.put("reason", rollout.getReason());
+        patch.put("endedAt", rollout.getEndedAt());
+        patch.put("workloads", rollout.getWorkloads());
+        return patch;
     }
 
     /**

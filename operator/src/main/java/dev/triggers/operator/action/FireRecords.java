@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.api.v1alpha1.RolloutStatus;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;
@@ -52,6 +53,7 @@ final class FireRecords {
     private final Map<ResourceID, Log> logs = new ConcurrentHashMap<>();
     private final Map<ReceivedKey, Counter> receivedCounters = new ConcurrentHashMap<>();
     private volatile BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter = (id, event) -> Map.of();
+    private volatile Function<ResourceID, Optional<RolloutStatus>> rollouts = id -> Optional.empty();
 
     /**
      * @param inOrder the executor a Trigger's records are written on, always the same one per Trigger
@@ -70,6 +72,34 @@ final class FireRecords {
 
     void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
         this.describedAfter = describedAfter;
+    }
+
+    /** Where a record finds the rollout its Trigger follows now, written as status.lastRollout as it stands then. */
+    void useRollouts(Function<ResourceID, Optional<RolloutStatus>> rollouts) {
+        this.rollouts = rollouts;
+    }
+
+    /**
+     * Records a rollout that ended: its duration on the histogram (all outcomes), and, when the status shows it,
+     * status.lastRollout and an Event RolloutComplete / RolloutFailed, in order with the Trigger's fire records.
+     */
+    void rolloutEnded(ResourceID trigger, RolloutStatus rollout, String action, Duration took, boolean shown) {
+        // No per-Trigger tag on the histogram: its buckets times thousands of Triggers would cost memory.
+        Timer.builder("trigger_rollout_duration").description("Fire to the end of the rollout it started")
+                .tags("namespace", trigger.getNamespace().orElse(""), "action", action, "state", rollout.getState())
+                .publishPercentileHistogram().register(metrics).record(took);
+        if (!shown) return;
+        inOrder.apply(trigger).execute(() -> {
+            Trigger found = triggers.apply(trigger).orElse(null);
+            if (found == null) return;
+            recorder.recordRollout(found, rollout);
+            String what = "Rollout of event " + rollout.getEventId() + " ";
+            if (RolloutStatus.COMPLETE.equals(rollout.getState())) {
+                recorder.recordEvent(found, false, FireRecorder.REASON_ROLLOUT_COMPLETE, what + "complete in " + took.toSeconds() + " s: " + rollout.getReason());
+            } else if (RolloutStatus.FAILED.equals(rollout.getState())) {
+                recorder.recordEvent(found, true, FireRecorder.REASON_ROLLOUT_FAILED, what + "failed after " + took.toSeconds() + " s: " + rollout.getReason());
+            }
+        });
     }
 
     /** Queues a finished fire for its record; schedules the next write if none is due. */
@@ -278,7 +308,7 @@ final class FireRecords {
         Fired newest = fires.get(fires.size() - 1);
         Map<String, String> described = lastSuccess == null ? Map.of() : describedAfter.apply(l.trigger, lastSuccess.event());
         boolean written = recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
-                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, described);
+                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, described, rollouts.apply(l.trigger).orElse(null));
         if (!written && !acceptedDone.isEmpty()) {
             synchronized (l) {
                 l.uncleared.addAll(acceptedDone); // with the next record

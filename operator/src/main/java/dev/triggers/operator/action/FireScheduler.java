@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,7 @@ final class FireScheduler {
     private final Map<ResourceID, Gate> gates = new ConcurrentHashMap<>();
     /** Triggers whose status.acceptedEvents this process took over (once: later accepted events are its own). */
     private final Set<ResourceID> recovered = ConcurrentHashMap.newKeySet();
+    private volatile Predicate<ResourceID> held = id -> false;
 
     FireScheduler(Clock clock, Timers timers, Executor workers, ToIntFunction<ResourceID> cooldownSeconds, RetryPolicy retry,
                   Firing firing, Outcome outcome) {
@@ -56,6 +58,20 @@ final class FireScheduler {
         this.retry = retry;
         this.firing = firing;
         this.outcome = outcome;
+    }
+
+    /**
+     * Holds a Trigger's next fire while {@code held} says so (a rollout it started is still Progressing): its events
+     * wait, coalescing, until {@link #release}.
+     */
+    void holdWhile(Predicate<ResourceID> held) {
+        this.held = held;
+    }
+
+    /** What held the Trigger's next fire has ended: fire what waits (after the cooldown, if any is left). */
+    void release(ResourceID trigger) {
+        Gate gate = gates.get(trigger);
+        if (gate != null) dispatch(gate);
     }
 
     /** Queues events received together: all pending before the scheduler looks, so they coalesce into one fire. */
@@ -78,7 +94,8 @@ final class FireScheduler {
         Submitted submitted;
         synchronized (gate) {
             Instant now = clock.instant();
-            boolean firesAtOnce = gate.pending.isEmpty() && !gate.running && gate.timer == null && cooldownLeft(gate, now).isZero();
+            boolean firesAtOnce = gate.pending.isEmpty() && !gate.running && gate.timer == null && cooldownLeft(gate, now).isZero()
+                    && !held.test(trigger);
             CompletableFuture<FireResult> fired = gate.pending.add(event);
             submitted = new Submitted(fired, gate.pending.record(event, now, firesAtOnce));
         }
@@ -130,7 +147,7 @@ final class FireScheduler {
     private void dispatch(Gate gate) {
         PendingEvents.Batch batch;
         synchronized (gate) {
-            if (gate.running || gate.pending.isEmpty() || gate.timer != null) return;
+            if (gate.running || gate.pending.isEmpty() || gate.timer != null || held.test(gate.trigger)) return;
             Instant now = clock.instant();
             Duration wait = cooldownLeft(gate, now);
             if (!wait.isZero()) {

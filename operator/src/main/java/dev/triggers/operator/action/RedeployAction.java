@@ -53,14 +53,16 @@ public final class RedeployAction implements WorkloadAction {
                 EVENT_ID, event.id());
         Map<String, String> current = templateAnnotations(workload);
         if (current != null && wanted.entrySet().stream().allMatch(e -> Objects.equals(current.get(e.getKey()), e.getValue()))) {
-            return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + event.id());
+            return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + event.id())
+                    .startedRollout(RolloutStart.of(workload, 0));
         }
         String patch = client.getKubernetesSerialization().asJson(
                 Map.of("spec", Map.of("template", Map.of("metadata", Map.of("annotations", wanted)))));
         try {
             // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
-            client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref);
+            HasMetadata patched = client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref)
+                    .startedRollout(RolloutStart.of(patched == null ? workload : patched, 0));
         } catch (RuntimeException e) {
             return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "patch", ref));
         }

@@ -45,7 +45,8 @@ public final class ScaleUpAction implements WorkloadAction {
         for (int attempt = 1; ; attempt++) {
             Map<String, String> annotations = workload.getMetadata().getAnnotations();
             if (annotations != null && event.id().equals(annotations.get(SCALED_BY_EVENT))) {
-                return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already scaled for event " + event.id());
+                return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already scaled for event " + event.id())
+                        .startedRollout(RolloutStart.of(workload, replicas(workload)));
             }
             int current = replicas(workload);
             if (current >= max) {
@@ -60,10 +61,11 @@ public final class ScaleUpAction implements WorkloadAction {
             // Through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
             var resource = client.resource(workload);
             try {
-                resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                HasMetadata patched = resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
                 String ceiling = wanted == max ? ", now at maxReplicas" : "";
                 return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED,
-                        "scaled " + ref + " from " + current + " to " + wanted + " replicas" + ceiling);
+                        "scaled " + ref + " from " + current + " to " + wanted + " replicas" + ceiling)
+                        .startedRollout(RolloutStart.of(patched == null ? workload : patched, wanted));
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt >= CONFLICT_RETRIES) {
                     return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "scale", ref));

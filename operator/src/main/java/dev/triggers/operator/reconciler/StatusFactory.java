@@ -146,6 +146,7 @@ final class StatusFactory {
         next.setLastFireRequest(current.getLastFireRequest());
         next.setLastScheduleTime(current.getLastScheduleTime());
         next.setAcceptedEvents(current.getAcceptedEvents());
+        next.setLastRollout(current.getLastRollout());
         return next;
     }
 

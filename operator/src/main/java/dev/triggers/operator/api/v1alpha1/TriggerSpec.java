@@ -32,6 +32,9 @@ public class TriggerSpec extends SpecObject {
     @JsonPropertyDescription("When true, the source consumes nothing and the Trigger fires nothing.")
     private Boolean suspend;
 
+    @JsonPropertyDescription("How the rollout a fire starts is followed: its timeout, and whether events wait for it.")
+    private RolloutSpec rollout;
+
     public String getDescription() { return description; }
     public void setDescription(String description) { this.description = description; }
     public TargetRef getTarget() { return target; }
@@ -44,11 +47,15 @@ public class TriggerSpec extends SpecObject {
     public void setCooldownSeconds(Integer cooldownSeconds) { this.cooldownSeconds = cooldownSeconds; }
     public Boolean getSuspend() { return suspend; }
     public void setSuspend(Boolean suspend) { this.suspend = suspend; }
+    public RolloutSpec getRollout() { return rollout; }
+    public void setRollout(RolloutSpec rollout) { this.rollout = rollout; }
 
     @JsonIgnore
     public int cooldownSecondsOrDefault() { return cooldownSeconds == null ? 0 : cooldownSeconds; }
     @JsonIgnore
     public boolean isSuspended() { return Boolean.TRUE.equals(suspend); }
+    @JsonIgnore
+    public RolloutSpec rolloutOrDefault() { return rollout == null ? new RolloutSpec() : rollout; }
     @JsonIgnore
     public ActionSpec actionOrDefault() { return action == null ? new ActionSpec() : action; }
 }
