@@ -38,7 +38,7 @@ public final class FireRecorder {
     /** The status fields a fire record writes; nobody else writes them. */
     public static final Set<String> STATUS_FIELDS = Set.of(
             "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "acceptedEvents",
-            "lastRollout");
+            "lastRollout", "waitingFor");
 
     /** As the Kubernetes event recorder: the same reason on the same object within this window updates one Event. */
     static final Duration AGGREGATE_WITHIN = Duration.ofMinutes(10);
@@ -117,6 +117,19 @@ public final class FireRecorder {
             log.warn("{}/{}: could not record the end of a rollout on status: {}", trigger.getMetadata().getNamespace(),
                     trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
             return false;
+        }
+    }
+
+    /** Patches status.waitingFor (null removes it); a failure is logged, the wait goes on. */
+    public void recordWaiting(Trigger trigger, String why) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("waitingFor", why);
+        try {
+            client.resources(Trigger.class).resource(trigger).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    client.getKubernetesSerialization().asJson(Map.of("status", status)));
+        } catch (RuntimeException e) {
+            log.warn("{}/{}: could not record on status why events wait: {}", trigger.getMetadata().getNamespace(),
+                    trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
         }
     }
 

@@ -79,6 +79,11 @@ final class FireRecords {
         this.rollouts = rollouts;
     }
 
+    /** Writes status.waitingFor: why the Trigger's events wait (a paused Deployment), or null to clear it. */
+    void waiting(ResourceID trigger, String why) {
+        inOrder.apply(trigger).execute(() -> triggers.apply(trigger).ifPresent(found -> recorder.recordWaiting(found, why)));
+    }
+
     /**
      * Records a rollout that ended: its duration on the histogram (all outcomes), and, when the status shows it,
      * status.lastRollout and an Event RolloutComplete / RolloutFailed, in order with the Trigger's fire records.
@@ -151,7 +156,8 @@ final class FireRecords {
         Runnable cancelLate = late;
         recording.afterFirstAttempt().whenComplete((result, thrown) -> {
             cancelLate.run();
-            if (thrown == null && !result.retryable()) written.complete(null); // patched, or nothing left to keep
+            // Patched, or nothing left to keep; a fire that waits for a paused Deployment keeps its events.
+            if (thrown == null && !result.retryable() && !result.waitsForResume()) written.complete(null);
             else keep.run();
         });
     }

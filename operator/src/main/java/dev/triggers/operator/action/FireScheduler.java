@@ -32,6 +32,25 @@ final class FireScheduler {
         FireResult fire(ResourceID trigger, PendingEvents.Batch batch);
     }
 
+    /** Keeps a fire that found only paused workloads until they are resumed (then {@link #release}). */
+    interface Parking {
+        Parking NONE = new Parking() {
+            @Override
+            public boolean park(ResourceID trigger, FireResult result) {
+                return false;
+            }
+
+            @Override
+            public void unpark(ResourceID trigger) {}
+        };
+
+        /** True when someone watches for the resume; false: the fire ends as it is (failed). */
+        boolean park(ResourceID trigger, FireResult result);
+
+        /** The parked events were refused or forgotten: stop watching. */
+        void unpark(ResourceID trigger);
+    }
+
     /** Told of every batch's final result (after its retries, or its refusal), before its events' futures complete. */
     interface Outcome {
         void ended(ResourceID trigger, PendingEvents.Batch batch, FireResult result);
@@ -48,6 +67,7 @@ final class FireScheduler {
     /** Triggers whose status.acceptedEvents this process took over (once: later accepted events are its own). */
     private final Set<ResourceID> recovered = ConcurrentHashMap.newKeySet();
     private volatile Predicate<ResourceID> held = id -> false;
+    private volatile Parking parking = Parking.NONE;
 
     FireScheduler(Clock clock, Timers timers, Executor workers, ToIntFunction<ResourceID> cooldownSeconds, RetryPolicy retry,
                   Firing firing, Outcome outcome) {
@@ -64,8 +84,9 @@ final class FireScheduler {
      * Holds a Trigger's next fire while {@code held} says so (a rollout it started is still Progressing): its events
      * wait, coalescing, until {@link #release}.
      */
-    void holdWhile(Predicate<ResourceID> held) {
+    void holdWhile(Predicate<ResourceID> held, Parking parking) {
         this.held = held;
+        this.parking = parking;
     }
 
     /** What held the Trigger's next fire has ended: fire what waits (after the cooldown, if any is left). */
@@ -94,7 +115,7 @@ final class FireScheduler {
         Submitted submitted;
         synchronized (gate) {
             Instant now = clock.instant();
-            boolean firesAtOnce = gate.pending.isEmpty() && !gate.running && gate.timer == null && cooldownLeft(gate, now).isZero()
+            boolean firesAtOnce = gate.pending.isEmpty() && gate.parked == null && !gate.running && gate.timer == null && cooldownLeft(gate, now).isZero()
                     && !held.test(trigger);
             CompletableFuture<FireResult> fired = gate.pending.add(event);
             submitted = new Submitted(fired, gate.pending.record(event, now, firesAtOnce));
@@ -126,10 +147,11 @@ final class FireScheduler {
         if (gate == null) return;
         PendingEvents.Batch batch;
         synchronized (gate) {
-            if (gate.pending.isEmpty()) return;
+            if (gate.pending.isEmpty() && gate.parked == null) return;
             cancelTimer(gate);
-            batch = gate.pending.drain();
+            batch = takeAll(gate);
         }
+        parking.unpark(trigger);
         end(gate, batch, FireResult.refused(why));
     }
 
@@ -138,16 +160,25 @@ final class FireScheduler {
         recovered.remove(trigger);
         Gate gate = gates.remove(trigger);
         if (gate == null) return null;
+        parking.unpark(trigger);
         synchronized (gate) {
             cancelTimer(gate);
-            return gate.pending.isEmpty() ? null : gate.pending.drain();
+            return gate.pending.isEmpty() && gate.parked == null ? null : takeAll(gate);
         }
+    }
+
+    /** What waits: a parked batch with the events that came since, or the pending events. Under the gate's lock. */
+    private static PendingEvents.Batch takeAll(Gate gate) {
+        PendingEvents.Batch parked = gate.parked;
+        gate.parked = null;
+        if (parked == null) return gate.pending.drain();
+        return gate.pending.isEmpty() ? parked : parked.plus(gate.pending.drain());
     }
 
     private void dispatch(Gate gate) {
         PendingEvents.Batch batch;
         synchronized (gate) {
-            if (gate.running || gate.pending.isEmpty() || gate.timer != null || held.test(gate.trigger)) return;
+            if (gate.running || (gate.pending.isEmpty() && gate.parked == null) || gate.timer != null || held.test(gate.trigger)) return;
             Instant now = clock.instant();
             Duration wait = cooldownLeft(gate, now);
             if (!wait.isZero()) {
@@ -159,7 +190,7 @@ final class FireScheduler {
                 }, wait);
                 return;
             }
-            batch = gate.pending.drain();
+            batch = takeAll(gate);
             gate.running = true;
             gate.lastFire = now;
         }
@@ -183,6 +214,7 @@ final class FireScheduler {
             result = FireResult.failed("internal error while firing: " + KubernetesErrors.rootMessage(e));
         }
         batch.attempted(result);
+        if (result.waitsForResume() && park(gate, batch, result)) return;
         if (result.retryable() && retry(gate, batch)) return;
         synchronized (gate) {
             gate.running = false;
@@ -199,6 +231,26 @@ final class FireScheduler {
             log.warn("{}: recording a fire failed", gate.trigger, e);
         }
         batch.complete(result);
+    }
+
+    /** Parks the batch (its events wait, and events that come meanwhile join them) if someone watches for the resume. */
+    private boolean park(Gate gate, PendingEvents.Batch batch, FireResult result) {
+        synchronized (gate) {
+            if (gates.get(gate.trigger) != gate) return false;
+            gate.parked = batch;
+            gate.running = false;
+            gate.retries = 0;
+        }
+        if (parking.park(gate.trigger, result)) {
+            log.info("{}: {} events wait: {}", gate.trigger, batch.size(), result.summary());
+            dispatch(gate); // held while parked: fires once released
+            return true;
+        }
+        synchronized (gate) {
+            gate.parked = null;
+            gate.running = true;
+        }
+        return false;
     }
 
     /** Schedules the batch again (with the events that arrived meanwhile), unless the policy is spent or the Trigger forgotten. */
@@ -234,6 +286,8 @@ final class FireScheduler {
         final PendingEvents pending = new PendingEvents();
         boolean running;
         Instant lastFire;
+        /** A fire that found its Deployment paused, waiting (with its events) for the resume; null when none. */
+        PendingEvents.Batch parked;
         /** Cancels the cooldown's timer; null while none is set. */
         Runnable timer;
         int retries;

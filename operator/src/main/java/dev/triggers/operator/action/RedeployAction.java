@@ -43,8 +43,8 @@ public final class RedeployAction implements WorkloadAction {
     public WorkloadResult apply(HasMetadata workload, Trigger trigger, TriggerEvent event) {
         WorkloadRef ref = TargetResolver.ref(workload);
         if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
-            return WorkloadResult.failed(ref, ref + " is paused, so it was not restarted: resume it with `kubectl rollout resume deployment/"
-                    + ref.name() + " -n " + ref.namespace() + "`");
+            return new WorkloadResult(ref, WorkloadResult.Outcome.PAUSED, ref + " is paused, so it was not restarted: resume it with "
+                    + "`kubectl rollout resume deployment/" + ref.name() + " -n " + ref.namespace() + "`");
         }
         Map<String, String> wanted = Map.of(
                 RESTARTED_AT, DateTimeFormatter.ISO_INSTANT.format(event.receivedAt().truncatedTo(ChronoUnit.SECONDS)),

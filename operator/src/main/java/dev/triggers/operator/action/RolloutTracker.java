@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -61,6 +62,9 @@ final class RolloutTracker {
     private ExecutorService ownReads;
     private final Function<ResourceID, Optional<Trigger>> triggers;
     private final Ended ended;
+    /** Told when a Trigger's fire starts or stops waiting for a paused Deployment (why, or null). */
+    private volatile BiConsumer<ResourceID, String> waiting = (id, why) -> {};
+    private final Map<ResourceID, Resume> resumes = new ConcurrentHashMap<>();
     private volatile Consumer<ResourceID> released = id -> {};
     private final Map<ResourceID, Rollout> rollouts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> perNamespace = new ConcurrentHashMap<>();
@@ -73,6 +77,7 @@ final class RolloutTracker {
         RolloutTracker tracker = new RolloutTracker(client, clock, timers, reads, Polling.DEFAULT, limits, triggers, records::rolloutEnded);
         tracker.ownReads = reads;
         records.useRollouts(tracker::snapshot);
+        tracker.waiting = records::waiting;
         return tracker;
     }
 
@@ -90,7 +95,17 @@ final class RolloutTracker {
 
     /** The scheduler holds the fires of a Trigger while {@link #holds} says so, and fires what waits when its rollout ends. */
     void holdFiresOf(FireScheduler scheduler) {
-        scheduler.holdWhile(this::holds);
+        scheduler.holdWhile(this::holds, new FireScheduler.Parking() {
+            @Override
+            public boolean park(ResourceID trigger, FireResult result) {
+                return waitForResume(trigger, result);
+            }
+
+            @Override
+            public void unpark(ResourceID trigger) {
+                stopWaiting(trigger, false);
+            }
+        });
         this.released = scheduler::release;
     }
 
@@ -143,11 +158,79 @@ final class RolloutTracker {
 
     /** rollout.whileProgressing Queue (the default): the Trigger's next fire waits for the end of the rollout its last one started. */
     boolean holds(ResourceID id) {
-        return progressing(id) && triggers.apply(id).map(t -> t.getSpec().rolloutOrDefault().queuesWhileProgressing()).orElse(false);
+        return resumes.containsKey(id)
+                || progressing(id) && triggers.apply(id).map(t -> t.getSpec().rolloutOrDefault().queuesWhileProgressing()).orElse(false);
+    }
+
+    /**
+     * A fire found only paused Deployments: its events wait until each is resumed (read like a rollout, on the same
+     * timers), and the status says so (status.waitingFor). False when nothing can watch (following off, or at the limit):
+     * the fire then fails, as it did before rollout following.
+     */
+    boolean waitForResume(ResourceID id, FireResult result) {
+        List<WorkloadRef> paused = result.workloads().stream().map(WorkloadResult::workload).limit(MAX_WORKLOADS).toList();
+        if (!limits.enabled() || paused.isEmpty() || resumes.containsKey(id) || !reserve(id.getNamespace().orElse(""), paused.size())) return false;
+        Resume resume = new Resume(id, paused, clock.instant());
+        resumes.put(id, resume);
+        String why = result.summary() + " — its events wait and fire once it is resumed";
+        log.info("{}: {}", id, why);
+        waiting.accept(id, FireRecorder.truncate(why));
+        scheduleResume(resume, polling.first());
+        return true;
+    }
+
+    private void stopWaiting(ResourceID id, boolean resumed) {
+        Resume resume = resumes.remove(id);
+        if (resume == null) return;
+        synchronized (resume) {
+            if (resume.timer != null) resume.timer.run();
+            resume.timer = null;
+        }
+        releaseCounts(id, resume.workloads.size());
+        waiting.accept(id, null);
+        if (resumed) released.accept(id);
+    }
+
+    private void scheduleResume(Resume resume, Duration delay) {
+        synchronized (resume) {
+            if (resumes.get(resume.trigger) != resume) return;
+            resume.delay = delay;
+            try {
+                resume.timer = timers.schedule(() -> {
+                    try {
+                        reads.execute(() -> pollResume(resume));
+                    } catch (RejectedExecutionException e) {
+                        // Shutting down.
+                    }
+                }, delay);
+            } catch (RejectedExecutionException e) {
+                // Shutting down.
+            }
+        }
+    }
+
+    /** Resumed when no workload is paused any more (a deleted one counts: the fire then says it is not found). */
+    private void pollResume(Resume resume) {
+        boolean stillPaused = false;
+        for (WorkloadRef ref : resume.workloads) {
+            try {
+                HasMetadata live = get(ref);
+                if (live instanceof io.fabric8.kubernetes.api.model.apps.Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) stillPaused = true;
+            } catch (RuntimeException e) {
+                stillPaused = true; // read again later
+            }
+        }
+        if (!stillPaused && resumes.get(resume.trigger) == resume) {
+            log.info("{}: resumed after {} s: firing what waited", resume.trigger, Duration.between(resume.since, clock.instant()).toSeconds());
+            stopWaiting(resume.trigger, true);
+        } else {
+            scheduleResume(resume, next(resume.delay));
+        }
     }
 
     /** The Trigger is gone: stop following its rollout, record nothing. */
     void forget(ResourceID id) {
+        stopWaiting(id, false);
         Rollout rollout = rollouts.remove(id);
         if (rollout == null) return;
         synchronized (rollout) {
@@ -189,9 +272,12 @@ final class RolloutTracker {
     private void release(Rollout rollout) {
         if (!rollout.reserved) return;
         rollout.reserved = false;
-        int n = rollout.workloads.size();
+        releaseCounts(rollout.trigger, rollout.workloads.size());
+    }
+
+    private void releaseCounts(ResourceID trigger, int n) {
         total.addAndGet(-n);
-        String namespace = rollout.trigger.getNamespace().orElse("");
+        String namespace = trigger.getNamespace().orElse("");
         // Dropped at zero, so namespaces seen once cost nothing later.
         perNamespace.computeIfPresent(namespace, (k, c) -> c.addAndGet(-n) <= 0 ? null : c);
     }
@@ -298,6 +384,21 @@ final class RolloutTracker {
     }
 
     private record Outcome(String state, String reason) {}
+
+    /** A fire waiting for its paused Deployments to be resumed; its timer guarded by synchronizing on it. */
+    private static final class Resume {
+        final ResourceID trigger;
+        final List<WorkloadRef> workloads;
+        final Instant since;
+        Runnable timer;
+        Duration delay;
+
+        Resume(ResourceID trigger, List<WorkloadRef> workloads, Instant since) {
+            this.trigger = trigger;
+            this.workloads = workloads;
+            this.since = since;
+        }
+    }
 
     /** One workload followed: its deadline and where it stands. Guarded by its rollout. */
     private static final class Followed {

@@ -28,13 +28,15 @@ public record WorkloadResult(WorkloadRef workload, Outcome outcome, String messa
         ALREADY_APPLIED,
         /** ScaleUp at maxReplicas: recorded, not an error. */
         AT_CEILING,
+        /** A paused Deployment: not patched; with rollout following on, the fire waits until it is resumed. */
+        PAUSED,
         FAILED,
         /** Failed for a reason that passes (API unreachable, conflict, 5xx): the executor retries. */
         UNAVAILABLE
     }
 
     public boolean failed() {
-        return outcome == Outcome.FAILED || outcome == Outcome.UNAVAILABLE;
+        return outcome == Outcome.FAILED || outcome == Outcome.UNAVAILABLE || outcome == Outcome.PAUSED;
     }
 
     public static WorkloadResult failed(WorkloadRef workload, String message) {

@@ -3,6 +3,7 @@ package dev.triggers.operator.reconciler;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
+import dev.triggers.operator.api.v1alpha1.RolloutSpec;
 import dev.triggers.operator.api.v1alpha1.ScaleUpSpec;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.SpecObject;
@@ -50,6 +51,7 @@ public final class SpecValidator {
         parts.put("spec.action", spec.getAction());
         if (spec.getAction() != null) parts.put("spec.action.scaleUp", spec.getAction().getScaleUp());
         parts.put("spec.source", spec.getSource());
+        parts.put("spec.rollout", spec.getRollout());
         return parts;
     }
 
@@ -73,6 +75,7 @@ public final class SpecValidator {
         if (spec.getCooldownSeconds() != null && (spec.getCooldownSeconds() < 0 || spec.getCooldownSeconds() > 86400)) {
             problems.add("spec.cooldownSeconds must be between 0 and 86400, not " + spec.getCooldownSeconds());
         }
+        validateRollout(spec.getRollout(), problems);
         SourceSpec source = spec.getSource();
         if (source == null) {
             problems.add("spec.source is missing: set spec.source.type (one of " + String.join(", ", SOURCE_TYPES) + ") and its config block");
@@ -129,6 +132,18 @@ public final class SpecValidator {
         String ns = target.getNamespace();
         if (ns != null && !ns.isBlank() && !DNS_LABEL.matcher(ns).matches()) {
             problems.add("spec.target.namespace '" + ns + "' is not a valid namespace name: use at most 63 lowercase letters, digits and '-'");
+        }
+    }
+
+    private static void validateRollout(RolloutSpec rollout, List<String> problems) {
+        if (rollout == null) return;
+        Integer timeout = rollout.getTimeoutSeconds();
+        if (timeout != null && (timeout < 1 || timeout > 86400)) {
+            problems.add("spec.rollout.timeoutSeconds must be between 1 and 86400, not " + timeout);
+        }
+        String mode = rollout.getWhileProgressing();
+        if (mode != null && !RolloutSpec.QUEUE.equals(mode) && !RolloutSpec.RESTART.equals(mode)) {
+            problems.add("spec.rollout.whileProgressing '" + (mode.length() > 32 ? mode.substring(0, 32) + "..." : mode) + "' is not supported: use Queue (the default) or Restart");
         }
     }
 

@@ -147,6 +147,7 @@ final class StatusFactory {
         next.setLastScheduleTime(current.getLastScheduleTime());
         next.setAcceptedEvents(current.getAcceptedEvents());
         next.setLastRollout(current.getLastRollout());
+        next.setWaitingFor(current.getWaitingFor());
         return next;
     }
 

@@ -155,6 +155,54 @@ class RolloutFireTest {
         assertThat(superseded.count()).isEqualTo(2);
     }
 
+    @Test
+    void aPausedDeploymentMakesTheEventsWaitThenFiresOnceAfterTheResume() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(true); return d; });
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitReady("restart-web");
+
+        List<CompletableFuture<FireResult>> waiting = new ArrayList<>();
+        waiting.add(fire("restart-web", "e1"));
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getWaitingFor())
+                .contains("Deployment shop/web is paused").contains("kubectl rollout resume deployment/web -n shop").contains("fire once it is resumed"));
+        for (int i = 2; i <= 5; i++) waiting.add(fire("restart-web", "e" + i));
+        Thread.sleep(3000); // the tracker has read the Deployment meanwhile: still paused
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+        Trigger paused = cluster.trigger(NS, "restart-web");
+        assertThat(paused.getStatus().getStatus()).as("waiting is not an error").isEqualTo(TriggerStatus.READY);
+
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(false); return d; });
+        CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(waiting.get(0).get().succeeded()).as(waiting.get(0).get().summary()).isTrue();
+        assertThat(templateEventId("web")).isEqualTo("e5");
+        await().untilAsserted(() -> {
+            TriggerStatus s = cluster.trigger(NS, "restart-web").getStatus();
+            assertThat(s.getFireCount()).as("one fire for the five events").isEqualTo(1L);
+            assertThat(s.getCoalescedCount()).isEqualTo(4L);
+            assertThat(s.getWaitingFor()).isNull();
+            assertThat(s.getLastRollout().getEventId()).isEqualTo("e5");
+        });
+    }
+
+    @Test
+    void aPausedTriggerIsRefusedWhileWaitingWhenSuspended() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(true); return d; });
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitReady("restart-web");
+        CompletableFuture<FireResult> waiting = fire("restart-web", "e1");
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getWaitingFor()).isNotNull());
+
+        cluster.client().resources(Trigger.class).inNamespace(NS).withName("restart-web").edit(t -> { t.getSpec().setSuspend(true); return t; });
+        assertThat(waiting.get(30, TimeUnit.SECONDS).refused()).isTrue();
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getWaitingFor()).isNull());
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(false); return d; });
+        Thread.sleep(3000);
+        assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+    }
+
     CompletableFuture<FireResult> fire(String trigger, String eventId) {
         return operator.executor().submit(new ResourceID(trigger, NS), new TriggerEvent(TriggerEvent.WEBHOOK, eventId, Instant.now()));
     }
