@@ -173,7 +173,8 @@ class StatusFactoryTest {
                 Map.entry("lastFiredAt", "2026-12-01T10:00:00Z"), Map.entry("lastScheduleTime", "2026-12-01T03:00:00Z"),
                 Map.entry("fireCount", 7), Map.entry("coalescedCount", 1), Map.entry("droppedCount", 1),
                 Map.entry("lastEvent", Map.of("source", "webhook", "id", "ev-1")), Map.entry("lastFireRequest", "now"),
-                Map.entry("lastFireResult", "restarted"), Map.entry("acceptedEvents", Map.of("ev-2", Map.of("id", "ev-2"))));
+                Map.entry("lastFireResult", "restarted"), Map.entry("acceptedEvents", Map.of("ev-2", Map.of("id", "ev-2"))),
+                Map.entry("lastRollout", Map.of("eventId", "ev-1", "state", "Progressing")), Map.entry("waitingFor", "web is paused"));
         assertThat(JSON.convertValue(JSON.convertValue(every, TriggerStatus.class), Map.class).keySet())
                 .as("this test knows every field of TriggerStatus").isEqualTo(every.keySet());
 

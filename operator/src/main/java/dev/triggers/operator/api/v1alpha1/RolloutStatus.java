@@ -69,9 +69,11 @@ public class RolloutStatus {
     public static class WorkloadRollout {
         @JsonPropertyDescription("Deployment | StatefulSet | DaemonSet.")
         private String kind;
+        @JsonPropertyDescription("The workload's name, in the target's namespace.")
         private String name;
         @JsonPropertyDescription("Progressing | Complete | Failed | Superseded.")
         private String state;
+        @JsonPropertyDescription("Why it is in this state, for a person.")
         private String reason;
 
         public WorkloadRollout() {}
