@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class FireExecutor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FireExecutor.class);
 
-    private final FireRecorder recorder;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timers;
     /** Single-thread executors, a Trigger always on the same one: its records are written in order. */
@@ -47,7 +46,6 @@ public final class FireExecutor implements AutoCloseable {
      */
     public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics, Function<ResourceID, Optional<Trigger>> triggers,
                         FireGuard guard, BiConsumer<ResourceID, FireResult> onFired, RolloutFollowing following) {
-        this.recorder = new FireRecorder(client, clock);
         this.workers = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
         this.acceptWriters = Executors.newFixedThreadPool(Math.max(2, threads / 2), DaemonThreads.named("fire-accept"));
@@ -55,7 +53,7 @@ public final class FireExecutor implements AutoCloseable {
         for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(DaemonThreads.named("fire-record-" + i));
         ActionRunner runner = new ActionRunner(new TargetResolver(client), guard, List.of(new RedeployAction(client), new ScaleUpAction(client)));
         this.records = new FireRecords(clock, Timers.of(timers), id -> recorders[Math.floorMod(id.hashCode(), recorders.length)],
-                () -> !workers.getQueue().isEmpty(), recorder, metrics, triggers);
+                () -> !workers.getQueue().isEmpty(), new FireRecorder(client, clock), metrics, triggers);
         this.rollouts = RolloutTracker.start(client, clock, Timers.of(timers), following, triggers, records);
         this.scheduler = new FireScheduler(clock, Timers.of(timers), workers,
                 id -> triggers.apply(id).map(t -> t.getSpec().cooldownSecondsOrDefault()).orElse(0), RetryPolicy.DEFAULT,
@@ -70,7 +68,12 @@ public final class FireExecutor implements AutoCloseable {
     }
 
     public FireRecorder recorder() {
-        return recorder;
+        return records.recorder();
+    }
+
+    /** The Trigger's source starts on this process (a new leader): a rollout its status shows Progressing is followed again. */
+    public void resumeRollout(Trigger trigger) {
+        rollouts.resume(trigger);
     }
 
     /** Where fire records get the status fields a successful fire changes, as its source says (a cron Trigger's next slot). */
@@ -127,12 +130,7 @@ public final class FireExecutor implements AutoCloseable {
 
     /** The Trigger is gone: refuse what waits (sources do not acknowledge it) and forget its state and meters. */
     public void forget(ResourceID trigger) {
-        PendingEvents.Batch dropped = scheduler.forget(trigger);
-        if (dropped != null) {
-            log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
-            dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
-        }
-        records.forget(trigger);
+        records.forget(trigger, scheduler.forget(trigger));
         rollouts.forget(trigger);
     }
 

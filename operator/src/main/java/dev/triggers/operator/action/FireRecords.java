@@ -70,6 +70,10 @@ final class FireRecords {
         this.triggers = triggers;
     }
 
+    FireRecorder recorder() {
+        return recorder;
+    }
+
     void useDescribedAfter(BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter) {
         this.describedAfter = describedAfter;
     }
@@ -180,6 +184,15 @@ final class FireRecords {
     /** Writes every waiting record now (shutting down). */
     void flush() {
         for (Log l : logs.values()) writeInOrder(l);
+    }
+
+    /** The Trigger is gone: the events that waited (null: none) are refused, its counts and per-Trigger meters go. */
+    void forget(ResourceID trigger, PendingEvents.Batch dropped) {
+        if (dropped != null) {
+            log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
+            dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
+        }
+        forget(trigger);
     }
 
     /** The Trigger is gone: its counts and its per-Trigger meters go too. */

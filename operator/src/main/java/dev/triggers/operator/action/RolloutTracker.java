@@ -138,6 +138,58 @@ final class RolloutTracker {
         schedule(rollout, polling.first());
     }
 
+    /**
+     * Follows again a rollout the Trigger's status shows Progressing that this process does not follow (an earlier
+     * leader started it): its workloads are found again, each with the generation it has now, so a workload whose pod
+     * template still carries the event is followed to its end and one that carries another is Superseded. Off the
+     * caller's thread; the timeout counts from the rollout's start as before.
+     */
+    void resume(Trigger trigger) {
+        RolloutStatus shown = trigger.getStatus() == null ? null : trigger.getStatus().getLastRollout();
+        ResourceID id = ResourceID.fromResource(trigger);
+        if (!limits.enabled() || shown == null || !RolloutStatus.PROGRESSING.equals(shown.getState()) || shown.getEventId() == null
+                || rollouts.containsKey(id)) return;
+        try {
+            reads.execute(() -> {
+                try {
+                    resume(id, trigger, shown);
+                } catch (RuntimeException e) {
+                    log.warn("{}: could not follow again the rollout of event {}: {}", id, shown.getEventId(),
+                            KubernetesErrors.describe(e, "look up", TargetResolver.describe(trigger)));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Shutting down.
+        }
+    }
+
+    private void resume(ResourceID id, Trigger trigger, RolloutStatus shown) {
+        Instant startedAt;
+        try {
+            startedAt = Instant.parse(shown.getStartedAt());
+        } catch (RuntimeException e) {
+            startedAt = clock.instant();
+        }
+        boolean scaleUp = ActionSpec.SCALE_UP.equals(trigger.getSpec().actionOrDefault().typeOrDefault());
+        List<WorkloadResult> found = new ArrayList<>();
+        for (HasMetadata w : new TargetResolver(client).resolve(trigger)) {
+            found.add(new WorkloadResult(TargetResolver.ref(w), WorkloadResult.Outcome.ALREADY_APPLIED, "followed again")
+                    .startedRollout(RolloutStart.of(w, scaleUp ? ScaleUpAction.replicas(w) : 0)));
+        }
+        if (found.isEmpty()) return;
+        String action = trigger.getSpec().actionOrDefault().typeOrDefault();
+        List<WorkloadResult> followed = found.size() > MAX_WORKLOADS ? found.subList(0, MAX_WORKLOADS) : found;
+        Rollout rollout = new Rollout(id, shown.getEventId(), startedAt, trigger.getSpec().getTarget().isApplication(), action, followed,
+                trigger.getSpec().rolloutOrDefault().getTimeoutSeconds(), found.size() - followed.size());
+        if (!reserve(id.getNamespace().orElse(""), followed.size())) return;
+        if (rollouts.putIfAbsent(id, rollout) != null) {
+            release(rollout); // a fire started a newer one meanwhile
+            return;
+        }
+        log.info("{}: following again the rollout of event {} (started {})", id, shown.getEventId(), shown.getStartedAt());
+        schedule(rollout, Duration.ZERO);
+    }
+
     /** The rollout the Trigger follows now, as the status shows it; empty when none. */
     Optional<RolloutStatus> snapshot(ResourceID id) {
         Rollout rollout = rollouts.get(id);

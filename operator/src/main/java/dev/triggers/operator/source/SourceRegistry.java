@@ -155,6 +155,8 @@ public final class SourceRegistry implements AutoCloseable {
         TriggerSource source = factory.start(trigger, context);
         Running next = new Running(key, source, current != null ? current.manual : new ManualFireSource(context));
         running.put(id, next);
+        // First served here (a new leader, a restart): a rollout an earlier process started is followed again.
+        if (current == null && executor != null) executor.resumeRollout(trigger);
         return next;
     }
 
