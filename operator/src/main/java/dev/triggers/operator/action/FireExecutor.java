@@ -45,7 +45,7 @@ public final class FireExecutor implements AutoCloseable {
      * @param onFired told after every fire (not a refusal), so the reconciler can show a failure on the status
      */
     public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics, Function<ResourceID, Optional<Trigger>> triggers,
-                        FireGuard guard, BiConsumer<ResourceID, FireResult> onFired, RolloutFollowing following) {
+                        FireGuard guard, BiConsumer<ResourceID, FireResult> onFired, RolloutFollowing following, RolloutListener rolloutEnded) {
         this.workers = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
         this.acceptWriters = Executors.newFixedThreadPool(Math.max(2, threads / 2), DaemonThreads.named("fire-accept"));
@@ -54,6 +54,7 @@ public final class FireExecutor implements AutoCloseable {
         ActionRunner runner = new ActionRunner(new TargetResolver(client), guard, List.of(new RedeployAction(client), new ScaleUpAction(client)));
         this.records = new FireRecords(clock, Timers.of(timers), id -> recorders[Math.floorMod(id.hashCode(), recorders.length)],
                 () -> !workers.getQueue().isEmpty(), new FireRecorder(client, clock), metrics, triggers);
+        records.onRolloutEnded(rolloutEnded);
         this.rollouts = RolloutTracker.start(client, clock, Timers.of(timers), following, triggers, records);
         this.scheduler = new FireScheduler(clock, Timers.of(timers), workers,
                 id -> triggers.apply(id).map(t -> t.getSpec().cooldownSecondsOrDefault()).orElse(0), RetryPolicy.DEFAULT,

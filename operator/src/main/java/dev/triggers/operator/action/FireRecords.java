@@ -54,6 +54,7 @@ final class FireRecords {
     private final Map<ReceivedKey, Counter> receivedCounters = new ConcurrentHashMap<>();
     private volatile BiFunction<ResourceID, TriggerEvent, Map<String, String>> describedAfter = (id, event) -> Map.of();
     private volatile Function<ResourceID, Optional<RolloutStatus>> rollouts = id -> Optional.empty();
+    private volatile RolloutListener rolloutListener = RolloutListener.NONE;
 
     /**
      * @param inOrder the executor a Trigger's records are written on, always the same one per Trigger
@@ -83,6 +84,11 @@ final class FireRecords {
         this.rollouts = rollouts;
     }
 
+    /** Who is told of each rollout that ended, once its end is on the status (spec.notify). */
+    void onRolloutEnded(RolloutListener listener) {
+        this.rolloutListener = listener;
+    }
+
     /** Writes status.waitingFor: why the Trigger's events wait (a paused Deployment), or null to clear it. */
     void waiting(ResourceID trigger, String why) {
         inOrder.apply(trigger).execute(() -> triggers.apply(trigger).ifPresent(found -> recorder.recordWaiting(found, why)));
@@ -102,6 +108,11 @@ final class FireRecords {
             Trigger found = triggers.apply(trigger).orElse(null);
             if (found == null) return;
             recorder.recordRollout(found, rollout);
+            try {
+                rolloutListener.ended(found, rollout, took);
+            } catch (RuntimeException e) {
+                log.warn("{}: telling of the end of a rollout failed", trigger, e);
+            }
             String what = "Rollout of event " + rollout.getEventId() + " ";
             if (RolloutStatus.COMPLETE.equals(rollout.getState())) {
                 recorder.recordEvent(found, false, FireRecorder.REASON_ROLLOUT_COMPLETE, what + "complete in " + took.toSeconds() + " s: " + rollout.getReason());

@@ -52,6 +52,8 @@ public final class SpecValidator {
         if (spec.getAction() != null) parts.put("spec.action.scaleUp", spec.getAction().getScaleUp());
         parts.put("spec.source", spec.getSource());
         parts.put("spec.rollout", spec.getRollout());
+        parts.put("spec.notify", spec.getNotify());
+        if (spec.getNotify() != null) parts.put("spec.notify.urlSecretRef", spec.getNotify().getUrlSecretRef());
         return parts;
     }
 
@@ -76,6 +78,10 @@ public final class SpecValidator {
             problems.add("spec.cooldownSeconds must be between 0 and 86400, not " + spec.getCooldownSeconds());
         }
         validateRollout(spec.getRollout(), problems);
+        if (spec.getNotify() != null && (spec.getNotify().getUrlSecretRef() == null || spec.getNotify().getUrlSecretRef().getName() == null
+                || !DNS_SUBDOMAIN.matcher(spec.getNotify().getUrlSecretRef().getName()).matches())) {
+            problems.add("spec.notify.urlSecretRef.name must name a Secret of the Trigger's namespace (a valid Kubernetes name)");
+        }
         SourceSpec source = spec.getSource();
         if (source == null) {
             problems.add("spec.source is missing: set spec.source.type (one of " + String.join(", ", SOURCE_TYPES) + ") and its config block");

@@ -203,6 +203,48 @@ class RolloutFireTest {
         assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
     }
 
+    @Test
+    void notifyPostsOneDocumentPerOutcomeAndADownReceiverNeverHoldsAFire() throws Exception {
+        List<String> states = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            states.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("state").asText());
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        int port = receiver.getAddress().getPort();
+        cluster.client().secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("hook")
+                .withNamespace(NS).withLabels(Map.of("triggers.dev/credentials", "true")).endMetadata()
+                .withStringData(Map.of("url", "http://127.0.0.1:" + port + "/hook")).build()).create();
+        cluster.deployment(NS, "web", 2, Map.of());
+        Trigger t = Triggers.redeploy(NS, "restart-web", "web");
+        t.getSpec().setNotify(new dev.triggers.operator.api.v1alpha1.NotifySpec(new dev.triggers.operator.api.v1alpha1.SecretRef("hook")));
+        cluster.create(t);
+        awaitReady("restart-web");
+
+        fire("restart-web", "e1").get(30, TimeUnit.SECONDS);
+        controllers.deploymentComplete(NS, "web");
+        await().atMost(Duration.ofSeconds(20)).until(() -> states.size() == 1);
+        fire("restart-web", "e2").get(30, TimeUnit.SECONDS);
+        controllers.deploymentDeadlineExceeded(NS, "web");
+        await().atMost(Duration.ofSeconds(20)).until(() -> states.size() == 2);
+        assertThat(states).containsExactly(RolloutStatus.COMPLETE, RolloutStatus.FAILED);
+
+        receiver.stop(0); // the receiver is down: the next outcome's delivery fails and is retried
+        fire("restart-web", "e3").get(30, TimeUnit.SECONDS);
+        controllers.deploymentComplete(NS, "web");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            var retries = metrics.find("trigger_notification_retries_total").counter();
+            return retries != null && retries.count() >= 1;
+        });
+        FireResult next = fire("restart-web", "e4").get(30, TimeUnit.SECONDS);
+        assertThat(next.succeeded()).as("fires go on while the notification is retried").isTrue();
+        assertThat(templateEventId("web")).isEqualTo("e4");
+        assertThat(states).hasSize(2);
+    }
+
     CompletableFuture<FireResult> fire(String trigger, String eventId) {
         return operator.executor().submit(new ResourceID(trigger, NS), new TriggerEvent(TriggerEvent.WEBHOOK, eventId, Instant.now()));
     }

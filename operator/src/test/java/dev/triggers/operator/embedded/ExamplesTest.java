@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ExamplesTest {
     /** Every example Trigger: all Ready in the embedded mode (README's first command). */
     static final List<String> EXAMPLES = List.of("restart-web", "scale-worker", "restart-shop", "deploy-web", "deploy-web-on-main", "nightly-restart",
-            "hourly-scaleup", "redeploy-on-sqs", "web-on-deploy", "web-on-release", "release-web");
+            "hourly-scaleup", "redeploy-on-sqs", "web-on-deploy", "web-on-release", "release-web", "nightly-web-notify");
 
     MockCluster cluster;
     LocalBackends backends;

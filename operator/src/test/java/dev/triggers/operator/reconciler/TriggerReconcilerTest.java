@@ -178,6 +178,8 @@ class TriggerReconcilerTest {
         expectError("wrong-action", t -> t.getSpec().getAction().setType("Delete"), "spec.action.type 'Delete' is not supported");
         expectError("rollout-mode", t -> t.getSpec().setRollout(new RolloutSpec(null, "Wait")),
                 "spec.rollout.whileProgressing 'Wait' is not supported: use Queue (the default) or Restart");
+        expectError("notify-without-secret", t -> t.getSpec().setNotify(new dev.triggers.operator.api.v1alpha1.NotifySpec(null)),
+                "spec.notify.urlSecretRef.name must name a Secret");
         expectError("rollout-timeout", t -> t.getSpec().setRollout(new RolloutSpec(0, null)), "spec.rollout.timeoutSeconds must be between 1 and 86400, not 0");
     }
 

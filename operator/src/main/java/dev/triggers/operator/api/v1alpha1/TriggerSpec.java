@@ -35,6 +35,9 @@ public class TriggerSpec extends SpecObject {
     @JsonPropertyDescription("How the rollout a fire starts is followed: its timeout, and whether events wait for it.")
     private RolloutSpec rollout;
 
+    @JsonPropertyDescription("Optional: where to POST how each rollout ended (Complete or Failed).")
+    private NotifySpec notify;
+
     public String getDescription() { return description; }
     public void setDescription(String description) { this.description = description; }
     public TargetRef getTarget() { return target; }
@@ -49,6 +52,8 @@ public class TriggerSpec extends SpecObject {
     public void setSuspend(Boolean suspend) { this.suspend = suspend; }
     public RolloutSpec getRollout() { return rollout; }
     public void setRollout(RolloutSpec rollout) { this.rollout = rollout; }
+    public NotifySpec getNotify() { return notify; }
+    public void setNotify(NotifySpec notify) { this.notify = notify; }
 
     @JsonIgnore
     public int cooldownSecondsOrDefault() { return cooldownSeconds == null ? 0 : cooldownSeconds; }
