@@ -118,10 +118,7 @@ final class RolloutTracker {
         Integer timeout = trigger.getSpec().rolloutOrDefault().getTimeoutSeconds();
         boolean application = trigger.getSpec().getTarget().isApplication();
         String action = trigger.getSpec().actionOrDefault().typeOrDefault();
-        Rollout older = rollouts.get(id);
-        if (older != null) {
-            finish(older, new Outcome(RolloutStatus.SUPERSEDED, "superseded by the fire of event " + event.id() + " of this Trigger"), false);
-        }
+        Outcome superseded = new Outcome(RolloutStatus.SUPERSEDED, "superseded by the fire of event " + event.id() + " of this Trigger");
         List<WorkloadResult> followed = started.size() > MAX_WORKLOADS ? started.subList(0, MAX_WORKLOADS) : started;
         String namespace = id.getNamespace().orElse("");
         Rollout rollout = new Rollout(id, event.id(), now, application, action, followed, timeout,
@@ -131,10 +128,14 @@ final class RolloutTracker {
                     + (count(namespace).get() + followed.size() > limits.perNamespace() ? " in namespace " + namespace : "");
             log.warn("{}: rollout of event {} {}", id, event.id(), why);
             rollout.reserved = false;
+            Rollout older = rollouts.get(id);
+            if (older != null) finish(older, superseded, false);
             finish(rollout, new Outcome(RolloutStatus.NOT_FOLLOWED, why), true);
             return;
         }
-        rollouts.put(id, rollout);
+        // Put, then supersede what it replaced: a rollout followed again (resume) meanwhile is never left behind.
+        Rollout older = rollouts.put(id, rollout);
+        if (older != null) finish(older, superseded, false);
         schedule(rollout, polling.first());
     }
 
