@@ -312,4 +312,20 @@ class FireSchedulerTest {
         assertThat(parkedNow[0]).as("no longer watched").isFalse();
         assertThat(fires).containsExactly("e1×1");
     }
+
+    @Test
+    void aWebhookEventHeldForARolloutIsKeptInTheApiBeforeItIsAnswered() {
+        cooldown = 0;
+        boolean[] held = {true};
+        scheduler.holdWhile(id -> held[0], FireScheduler.Parking.NONE);
+        FireScheduler.Submitted a = scheduler.submitRecorded(WEB, event("a"));
+        // Not firing at once (a rollout holds it): written to status.acceptedEvents now, not after a first attempt.
+        assertThat(a.recording().start()).isTrue();
+        assertThat(a.recording().afterFirstAttempt()).isNull();
+        a.recording().written().complete(null);
+        assertThat(fires).isEmpty();
+        held[0] = false;
+        scheduler.release(WEB);
+        assertThat(fires).containsExactly("a×1");
+    }
 }
