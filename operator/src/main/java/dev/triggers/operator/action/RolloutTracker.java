@@ -41,6 +41,8 @@ final class RolloutTracker {
     private static final Logger log = LoggerFactory.getLogger(RolloutTracker.class);
     /** Workloads followed per rollout (an Application's first ones, by kind and name); the status lists as many. */
     static final int MAX_WORKLOADS = 50;
+    /** The kinds whose rollout {@link RolloutProgress} can read; others (an Argo Rollout) are not followed. */
+    static final java.util.Set<String> FOLLOWED_KINDS = java.util.Set.of(WorkloadRef.DEPLOYMENT, WorkloadRef.STATEFUL_SET, WorkloadRef.DAEMON_SET);
 
     /** How often a rollout's workloads are read: {@code first} after the fire, then each delay times 1.5, up to {@code max}. */
     record Polling(Duration first, Duration max) {
@@ -111,7 +113,8 @@ final class RolloutTracker {
 
     /** Starts following what the fire patched (nothing to follow: nothing changes); supersedes the Trigger's older rollout. */
     void start(ResourceID id, TriggerEvent event, FireResult result) {
-        List<WorkloadResult> started = result.workloads().stream().filter(w -> w.started() != null).toList();
+        List<WorkloadResult> started = result.workloads().stream()
+                .filter(w -> w.started() != null && FOLLOWED_KINDS.contains(w.workload().kind())).toList();
         Trigger trigger = triggers.apply(id).orElse(null);
         if (!limits.enabled() || result.refused() || started.isEmpty() || trigger == null) return;
         Instant now = clock.instant();
@@ -174,6 +177,7 @@ final class RolloutTracker {
         boolean scaleUp = ActionSpec.SCALE_UP.equals(trigger.getSpec().actionOrDefault().typeOrDefault());
         List<WorkloadResult> found = new ArrayList<>();
         for (HasMetadata w : new TargetResolver(client).resolve(trigger)) {
+            if (!FOLLOWED_KINDS.contains(w.getKind())) continue;
             found.add(new WorkloadResult(TargetResolver.ref(w), WorkloadResult.Outcome.ALREADY_APPLIED, "followed again")
                     .startedRollout(RolloutStart.of(w, scaleUp ? ScaleUpAction.replicas(w) : 0)));
         }

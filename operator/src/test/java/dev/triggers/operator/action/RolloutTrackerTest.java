@@ -318,4 +318,14 @@ class RolloutTrackerTest {
         assertThat(shown(t)).isNull();
         assertThat(time.scheduled()).isZero();
     }
+
+    @Test
+    void onlyKindsWhoseRolloutCanBeReadAreFollowed() {
+        Trigger t = trigger(Triggers.redeploy(NS, "restart-web", "web"));
+        WorkloadRef other = new WorkloadRef("Rollout", NS, "web");
+        tracker.start(ResourceID.fromResource(t), new TriggerEvent(TriggerEvent.WEBHOOK, "e1", time.instant()),
+                FireResult.of(List.of(new WorkloadResult(other, WorkloadResult.Outcome.PATCHED, "scaled").startedRollout(new RolloutStart(2, 3, 600)))));
+        assertThat(shown(t)).isNull();
+        assertThat(time.scheduled()).isZero();
+    }
 }
