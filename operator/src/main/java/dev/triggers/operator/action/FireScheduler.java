@@ -235,22 +235,20 @@ final class FireScheduler {
 
     /** Parks the batch (its events wait, and events that come meanwhile join them) if someone watches for the resume. */
     private boolean park(Gate gate, PendingEvents.Batch batch, FireResult result) {
+        // Still running while the watch starts: no other fire can take the gate meanwhile.
+        if (gates.get(gate.trigger) != gate || !parking.park(gate.trigger, result)) return false;
         synchronized (gate) {
-            if (gates.get(gate.trigger) != gate) return false;
+            if (gates.get(gate.trigger) != gate) {
+                parking.unpark(gate.trigger); // forgotten meanwhile: the batch ends below, as it is
+                return false;
+            }
             gate.parked = batch;
             gate.running = false;
             gate.retries = 0;
         }
-        if (parking.park(gate.trigger, result)) {
-            log.info("{}: {} events wait: {}", gate.trigger, batch.size(), result.summary());
-            dispatch(gate); // held while parked: fires once released
-            return true;
-        }
-        synchronized (gate) {
-            gate.parked = null;
-            gate.running = true;
-        }
-        return false;
+        log.info("{}: {} events wait: {}", gate.trigger, batch.size(), result.summary());
+        dispatch(gate); // held while parked: fires once released
+        return true;
     }
 
     /** Schedules the batch again (with the events that arrived meanwhile), unless the policy is spent or the Trigger forgotten. */
