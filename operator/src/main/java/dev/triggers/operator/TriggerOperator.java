@@ -1,6 +1,11 @@
 package dev.triggers.operator;
 
 import dev.triggers.operator.action.FireExecutor;
+import dev.triggers.operator.action.Timers;
+import dev.triggers.operator.notify.RolloutNotifier;
+import dev.triggers.operator.support.DaemonThreads;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import dev.triggers.operator.config.OperatorConfig;
 import dev.triggers.operator.ops.Leadership;
 import dev.triggers.operator.ops.SourceErrorCounter;
@@ -30,6 +35,8 @@ public final class TriggerOperator implements AutoCloseable {
     private final OperatorConfig config;
     private final SourceRegistry sources;
     private final FireExecutor executor;
+    /** spec.notify's deliveries and their retries (after rollouts end, never on a fire's path). */
+    private final ScheduledExecutorService notifications;
     private final Grants grants;
     private final Operator operator;
     private final Leadership leadership;
@@ -48,7 +55,11 @@ public final class TriggerOperator implements AutoCloseable {
         this.sources = new SourceRegistry(client, clock, config, factories);
         this.grants = new Grants(client, config.watchNamespaces(), sources::grantsChangedIn);
         FirePermissions permissions = new FirePermissions(config, sources::factory, grants, clock);
-        this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, permissions, sources::onFired);
+        this.notifications = Executors.newScheduledThreadPool(2, DaemonThreads.named("notify"));
+        RolloutNotifier notifier = new RolloutNotifier(client, config.tenancy(), metrics, Timers.of(notifications), notifications,
+                () -> executor().recorder(), RolloutNotifier.defaultRetryDelays());
+        this.executor = new FireExecutor(client, clock, config.fireThreads(), metrics, sources::trigger, permissions, sources::onFired,
+                config.rollouts(), notifier);
         sources.setExecutor(executor);
         TriggerReconciler reconciler = new TriggerReconciler(client, config, sources, clock, new SourceErrorCounter(metrics), permissions,
                 executor.reverts());
@@ -118,6 +129,7 @@ public final class TriggerOperator implements AutoCloseable {
         operator.stop();
         sources.close();
         executor.close();
+        notifications.shutdownNow();
         grants.close();
         if (leadership != null) leadership.release();
     }

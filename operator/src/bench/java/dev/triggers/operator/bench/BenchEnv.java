@@ -187,6 +187,10 @@ final class BenchEnv implements AutoCloseable {
         all.putIfAbsent("WEBHOOK_BASE_URL", "http://127.0.0.1:" + webhookPort);
         all.putIfAbsent("WEBHOOK_RATE_LIMIT_PER_MINUTE", "100000000");
         all.putIfAbsent("RECHECK_SECONDS", "5");
+        // The embedded mock runs no workload controllers: no rollout would ever end, and every event after a
+        // Trigger's first fire would wait for it (whileProgressing: Queue). A scenario that measures following
+        // turns it on itself.
+        if (!external()) all.putIfAbsent("FOLLOW_ROLLOUTS", "false");
         operator = OperatorProcess.start(kubeconfig.toAbsolutePath(), all, operatorLog(), memoryLimit(), options.jfr(),
                 metricsPort);
         return operator;

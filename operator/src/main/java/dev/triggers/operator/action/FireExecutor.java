@@ -1,68 +1,64 @@
 package dev.triggers.operator.action;
 
-import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.config.RolloutFollowing;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * The one place where events become patches: the {@link FireScheduler} decides when a Trigger fires, the
- * {@link ActionRunner} patches its target, the {@link FireRecords} write what happened. This class owns their threads.
+ * The one place where events become patches: the {@link FireScheduler} decides when a Trigger fires, the {@link ActionRunner}
+ * patches its target, the {@link FireRecords} write what happened, the {@link RolloutTracker} follows the rollout. It owns their threads.
  */
 public final class FireExecutor implements AutoCloseable {
     private final FireRecorder recorder;
-    private final ThreadPoolExecutor workers;
-    private final ScheduledExecutorService timers;
-    /** Single-thread executors, a Trigger always on the same one: its records are written in order. */
-    private final ExecutorService[] recorders;
-    /** Writes of accepted events into status.acceptedEvents (one per coalescing window), off the HTTP threads. */
-    private final ExecutorService acceptWriters;
+    private final FireThreads threads;
     private final FireScheduler scheduler;
     private final FireRecords records;
     private final ScaleReverts reverts;
+    private final RolloutTracker rollouts;
 
     /**
      * @param triggers the Trigger's newest spec the operator knows (the spec a fire acts on)
      * @param guard asked at the moment of every patch whether the Trigger may fire, and on which workload
      * @param onFired told after every fire (not a refusal), so the reconciler can show a failure on the status
      */
-    public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics,
-                        Function<ResourceID, Optional<Trigger>> triggers, FireGuard guard, BiConsumer<ResourceID, FireResult> onFired) {
+    public FireExecutor(KubernetesClient client, Clock clock, int threads, MeterRegistry metrics, Function<ResourceID, Optional<Trigger>> triggers,
+                        FireGuard guard, BiConsumer<ResourceID, FireResult> onFired, RolloutFollowing following, RolloutListener rolloutEnded) {
         this.recorder = new FireRecorder(client, clock);
-        this.workers = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads, DaemonThreads.named("fire"));
-        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fire-cooldown"));
-        this.acceptWriters = Executors.newFixedThreadPool(Math.max(2, threads / 2), DaemonThreads.named("fire-accept"));
-        this.recorders = new ExecutorService[Math.max(2, threads / 2)];
-        for (int i = 0; i < recorders.length; i++) recorders[i] = Executors.newSingleThreadExecutor(DaemonThreads.named("fire-record-" + i));
-        this.reverts = new ScaleReverts(client, clock, Timers.of(timers), workers, guard, triggers, recorder);
+        this.threads = new FireThreads(threads);
+        Timers timers = Timers.of(this.threads.timers);
+        this.reverts = new ScaleReverts(client, clock, timers, this.threads.workers, guard, triggers, recorder);
         ActionRunner runner = new ActionRunner(new TargetResolver(client), guard, List.of(new RedeployAction(client), new ScaleUpAction(client, reverts)));
-        this.records = new FireRecords(clock, Timers.of(timers), id -> recorders[Math.floorMod(id.hashCode(), recorders.length)],
-                () -> !workers.getQueue().isEmpty(), recorder, metrics, triggers);
-        this.scheduler = new FireScheduler(clock, Timers.of(timers), workers,
+        this.records = new FireRecords(clock, timers, this.threads::recorderOf, this.threads::firesWaiting, recorder, metrics, triggers);
+        records.onRolloutEnded(rolloutEnded);
+        this.rollouts = RolloutTracker.start(client, clock, timers, following, triggers, records);
+        this.scheduler = new FireScheduler(clock, timers, this.threads.workers,
                 id -> triggers.apply(id).map(t -> t.getSpec().cooldownSecondsOrDefault()).orElse(0), RetryPolicy.DEFAULT,
                 (id, batch) -> runner.run(triggers.apply(id).orElse(null), id.toString(), batch.carried()),
                 (id, batch, result) -> {
+                    rollouts.start(id, batch.carried(), result); // before its record, which shows the rollout
                     records.add(id, batch, result);
                     // A refusal is the reconciler's own finding (suspended, invalid, not granted): not a failed fire.
                     if (!result.refused()) onFired.accept(id, result);
                 }, new TriggerWindows(triggers), records::held);
+        rollouts.holdFiresOf(scheduler);
     }
 
     public FireRecorder recorder() {
         return recorder;
+    }
+
+    /** The Trigger's source starts on this process (a new leader): a rollout its status shows Progressing is followed again. */
+    public void resumeRollout(Trigger trigger) {
+        rollouts.resume(trigger);
     }
 
     /** The pending reverts of temporary scale-ups: the reconciler hands over what each status holds. */
@@ -108,7 +104,7 @@ public final class FireExecutor implements AutoCloseable {
     public Accepted submitAccepted(ResourceID trigger, TriggerEvent event) {
         records.received(trigger, List.of(event));
         FireScheduler.Submitted submitted = scheduler.submitRecorded(trigger, event);
-        records.keepAccepted(trigger, event, submitted.recording(), acceptWriters);
+        records.keepAccepted(trigger, event, submitted.recording(), threads.acceptWriters);
         return new Accepted(submitted.fired(), submitted.recording().written());
     }
 
@@ -133,15 +129,12 @@ public final class FireExecutor implements AutoCloseable {
         scheduler.forget(trigger);
         records.forget(trigger);
         reverts.forget(trigger);
+        rollouts.forget(trigger);
     }
 
     @Override
     public void close() {
-        timers.shutdownNow();
-        acceptWriters.shutdownNow();
-        // Fires in flight finish (graceful shutdown), then every waiting record is written now; each wait is bounded.
-        DaemonThreads.shutdownAndWait(workers, Duration.ofSeconds(30));
-        records.flush();
-        for (ExecutorService r : recorders) DaemonThreads.shutdownAndWait(r, Duration.ofSeconds(30));
+        rollouts.close();
+        threads.close(records::flush);
     }
 }

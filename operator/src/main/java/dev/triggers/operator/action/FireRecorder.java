@@ -1,6 +1,7 @@
 package dev.triggers.operator.action;
 
 import dev.triggers.operator.support.KubernetesErrors;
+import dev.triggers.operator.api.v1alpha1.RolloutStatus;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.api.v1alpha1.TriggerStatus;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -35,11 +36,13 @@ public final class FireRecorder {
     public static final String REASON_HELD = "Held";
     /** A fire-now annotation fired at once, whatever the windows and the cooldown said. */
     public static final String REASON_FIRE_NOW = "FireNow";
+    public static final String REASON_ROLLOUT_COMPLETE = "RolloutComplete";
+    public static final String REASON_ROLLOUT_FAILED = "RolloutFailed";
     static final int MAX_MESSAGE = 1024;
     /** The status fields a fire record writes; nobody else writes them. */
     public static final Set<String> STATUS_FIELDS = Set.of(
             "lastFiredAt", "fireCount", "coalescedCount", "droppedCount", "lastEvent", "lastFireResult", "lastFireRequest", "lastScheduleTime", "nextFireAt",
-            "heldUntil", "acceptedEvents", "scaleReverts", "lastRevert");
+            "heldUntil", "acceptedEvents", "scaleReverts", "lastRevert", "lastRollout", "waitingFor");
 
     /** As the Kubernetes event recorder: the same reason on the same object within this window updates one Event. */
     static final Duration AGGREGATE_WITHIN = Duration.ofMinutes(10);
@@ -69,7 +72,15 @@ public final class FireRecorder {
     /** As above, with the source's own fields of the record as they are now ({@code sourceFields}, e.g. nextFireAt). */
     public boolean recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
                                 long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone, Map<String, String> sourceFields) {
+        return recordStatus(trigger, lastFired, firedAt, result, fireCount, coalescedCount, droppedCount, fireRequest, acceptedDone, sourceFields, null);
+    }
+
+    /** As above, with the rollout the Trigger follows now (null: lastRollout is left as it is). */
+    public boolean recordStatus(Trigger trigger, TriggerEvent lastFired, Instant firedAt, FireResult result, long fireCount, long coalescedCount,
+                                long droppedCount, String fireRequest, java.util.Collection<String> acceptedDone, Map<String, String> sourceFields,
+                                RolloutStatus rollout) {
         Map<String, Object> status = new LinkedHashMap<>(sourceFields);
+        if (rollout != null) status.put("lastRollout", rolloutPatch(rollout));
         status.put("fireCount", fireCount);
         if (lastFired != null) {
             status.put("lastFiredAt", firedAt.toString());
@@ -124,6 +135,44 @@ public final class FireRecorder {
                     trigger.getMetadata().getName(), what, KubernetesErrors.describe(e, "patch status of", "Trigger"));
             return false;
         }
+    }
+
+    /** Patches status.lastRollout (a rollout that ended); returns false if the patch failed. */
+    public boolean recordRollout(Trigger trigger, RolloutStatus rollout) {
+        try {
+            client.resources(Trigger.class).resource(trigger).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    client.getKubernetesSerialization().asJson(Map.of("status", Map.of("lastRollout", rolloutPatch(rollout)))));
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("{}/{}: could not record the end of a rollout on status: {}", trigger.getMetadata().getNamespace(),
+                    trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
+            return false;
+        }
+    }
+
+    /** Patches status.waitingFor (null removes it); a failure is logged, the wait goes on. */
+    public void recordWaiting(Trigger trigger, String why) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("waitingFor", why);
+        try {
+            client.resources(Trigger.class).resource(trigger).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    client.getKubernetesSerialization().asJson(Map.of("status", status)));
+        } catch (RuntimeException e) {
+            log.warn("{}/{}: could not record on status why events wait: {}", trigger.getMetadata().getNamespace(),
+                    trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
+        }
+    }
+
+    /** lastRollout whole, with a null for each field it has not (a merge patch then removes the older rollout's). */
+    private static Map<String, Object> rolloutPatch(RolloutStatus rollout) {
+        Map<String, Object> patch = new LinkedHashMap<>();
+        patch.put("eventId", rollout.getEventId());
+        patch.put("startedAt", rollout.getStartedAt());
+        patch.put("state", rollout.getState());
+        patch.put("reason", rollout.getReason());
+        patch.put("endedAt", rollout.getEndedAt());
+        patch.put("workloads", rollout.getWorkloads());
+        return patch;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.api.v1alpha1.RolloutStatus;
 import dev.triggers.operator.api.v1alpha1.Trigger;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Counter;
@@ -51,6 +52,8 @@ final class FireRecords {
     private final Map<ResourceID, Log> logs = new ConcurrentHashMap<>();
     private final Map<ReceivedKey, Counter> receivedCounters = new ConcurrentHashMap<>();
     private volatile Function<ResourceID, Map<String, String>> sourceFields = id -> Map.of();
+    private volatile Function<ResourceID, Optional<RolloutStatus>> rollouts = id -> Optional.empty();
+    private volatile RolloutListener rolloutListener = RolloutListener.NONE;
 
     /**
      * @param inOrder the executor a Trigger's records are written on, always the same one per Trigger
@@ -79,6 +82,53 @@ final class FireRecords {
         } catch (RejectedExecutionException e) {
             // Shutting down: the next leader's source writes them.
         }
+    }
+
+    FireRecorder recorder() {
+        return recorder;
+    }
+
+    /** Where a record finds the rollout its Trigger follows now, written as status.lastRollout as it stands then. */
+    void useRollouts(Function<ResourceID, Optional<RolloutStatus>> rollouts) {
+        this.rollouts = rollouts;
+    }
+
+    /** Who is told of each rollout that ended, once its end is on the status (spec.notify). */
+    void onRolloutEnded(RolloutListener listener) {
+        this.rolloutListener = listener;
+    }
+
+    /** Writes status.waitingFor: why the Trigger's events wait (a paused Deployment), or null to clear it. */
+    void waiting(ResourceID trigger, String why) {
+        inOrder.apply(trigger).execute(() -> triggers.apply(trigger).ifPresent(found -> recorder.recordWaiting(found, why)));
+    }
+
+    /**
+     * Records a rollout that ended: its duration on the histogram (all outcomes), and, when the status shows it,
+     * status.lastRollout and an Event RolloutComplete / RolloutFailed, in order with the Trigger's fire records.
+     */
+    void rolloutEnded(ResourceID trigger, RolloutStatus rollout, String action, Duration took, boolean shown) {
+        // No per-Trigger tag on the histogram: its buckets times thousands of Triggers would cost memory.
+        Timer.builder("trigger_rollout_duration").description("Fire to the end of the rollout it started")
+                .tags("namespace", trigger.getNamespace().orElse(""), "action", action, "state", rollout.getState())
+                .publishPercentileHistogram().register(metrics).record(took);
+        if (!shown) return;
+        inOrder.apply(trigger).execute(() -> {
+            Trigger found = triggers.apply(trigger).orElse(null);
+            if (found == null) return;
+            recorder.recordRollout(found, rollout);
+            try {
+                rolloutListener.ended(found, rollout, took);
+            } catch (RuntimeException e) {
+                log.warn("{}: telling of the end of a rollout failed", trigger, e);
+            }
+            String what = "Rollout of event " + rollout.getEventId() + " ";
+            if (RolloutStatus.COMPLETE.equals(rollout.getState())) {
+                recorder.recordEvent(found, false, FireRecorder.REASON_ROLLOUT_COMPLETE, what + "complete in " + took.toSeconds() + " s: " + rollout.getReason());
+            } else if (RolloutStatus.FAILED.equals(rollout.getState())) {
+                recorder.recordEvent(found, true, FireRecorder.REASON_ROLLOUT_FAILED, what + "failed after " + took.toSeconds() + " s: " + rollout.getReason());
+            }
+        });
     }
 
     /** Queues a finished fire for its record; schedules the next write if none is due. */
@@ -130,7 +180,8 @@ final class FireRecords {
         Runnable cancelLate = late;
         recording.afterFirstAttempt().whenComplete((result, thrown) -> {
             cancelLate.run();
-            if (thrown == null && !result.retryable()) written.complete(null); // patched, or nothing left to keep
+            // Patched, or nothing left to keep; a fire that waits for a paused Deployment keeps its events.
+            if (thrown == null && !result.retryable() && !result.waitsForResume()) written.complete(null);
             else keep.run();
         });
     }
@@ -317,7 +368,7 @@ final class FireRecords {
             fields.put("heldUntil", null); // the hold ended with these fires (or their refusal)
         }
         boolean written = recorder.recordStatus(trigger, lastSuccess == null ? null : lastSuccess.event(), lastSuccess == null ? null : lastSuccess.at,
-                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, fields);
+                newest.result, count, coalesced, dropped, fireRequest, acceptedDone, fields, rollouts.apply(l.trigger).orElse(null));
         if (!written && !acceptedDone.isEmpty()) {
             synchronized (l) {
                 l.uncleared.addAll(acceptedDone); // with the next record

@@ -42,6 +42,11 @@ public record FireResult(List<WorkloadResult> workloads, String error, boolean t
         return workloads.stream().anyMatch(w -> w.outcome() == WorkloadResult.Outcome.UNAVAILABLE);
     }
 
+    /** True when every workload is a paused Deployment: nothing was patched, and the fire may wait for a resume. */
+    public boolean waitsForResume() {
+        return error == null && !workloads.isEmpty() && workloads.stream().allMatch(w -> w.outcome() == WorkloadResult.Outcome.PAUSED);
+    }
+
     /** True when every workload was patched, already had this event, or is at its ceiling. */
     public boolean succeeded() {
         return error == null && workloads.stream().noneMatch(WorkloadResult::failed);

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,25 @@ final class FireScheduler {
     /** Runs one fire of a batch (on a worker). */
     interface Firing {
         FireResult fire(ResourceID trigger, PendingEvents.Batch batch);
+    }
+
+    /** Keeps a fire that found only paused workloads until they are resumed (then {@link #release}). */
+    interface Parking {
+        Parking NONE = new Parking() {
+            @Override
+            public boolean park(ResourceID trigger, FireResult result) {
+                return false;
+            }
+
+            @Override
+            public void unpark(ResourceID trigger) {}
+        };
+
+        /** True when someone watches for the resume; false: the fire ends as it is (failed). */
+        boolean park(ResourceID trigger, FireResult result);
+
+        /** The parked events were refused or forgotten: stop watching. */
+        void unpark(ResourceID trigger);
     }
 
     /** Told of every batch's final result (after its retries, or its refusal), before its events' futures complete. */
@@ -62,10 +82,13 @@ final class FireScheduler {
     private final Firing firing;
     private final Outcome outcome;
     private final Windows windows;
-    private final Held held;
+    private final Held windowHeld;
     private final Map<ResourceID, Gate> gates = new ConcurrentHashMap<>();
     /** Triggers whose status.acceptedEvents this process took over (once: later accepted events are its own). */
     private final Set<ResourceID> recovered = ConcurrentHashMap.newKeySet();
+    /** Whether a rollout the Trigger started still runs (spec.rollout.whileProgressing: Queue): its next fire waits. */
+    private volatile Predicate<ResourceID> rolloutHeld = id -> false;
+    private volatile Parking parking = Parking.NONE;
 
     FireScheduler(Clock clock, Timers timers, Executor workers, ToIntFunction<ResourceID> cooldownSeconds, RetryPolicy retry,
                   Firing firing, Outcome outcome) {
@@ -75,7 +98,7 @@ final class FireScheduler {
     FireScheduler(Clock clock, Timers timers, Executor workers, ToIntFunction<ResourceID> cooldownSeconds, RetryPolicy retry,
                   Firing firing, Outcome outcome, Windows windows, Held held) {
         this.windows = windows;
-        this.held = held;
+        this.windowHeld = held;
         this.clock = clock;
         this.timers = timers;
         this.workers = workers;
@@ -83,6 +106,21 @@ final class FireScheduler {
         this.retry = retry;
         this.firing = firing;
         this.outcome = outcome;
+    }
+
+    /**
+     * Holds a Trigger's next fire while {@code held} says so (a rollout it started is still Progressing): its events
+     * wait, coalescing, until {@link #release}.
+     */
+    void holdWhile(Predicate<ResourceID> held, Parking parking) {
+        this.rolloutHeld = held;
+        this.parking = parking;
+    }
+
+    /** What held the Trigger's next fire has ended: fire what waits (after the cooldown, if any is left). */
+    void release(ResourceID trigger) {
+        Gate gate = gates.get(trigger);
+        if (gate != null) dispatch(gate);
     }
 
     /** Queues events received together: all pending before the scheduler looks, so they coalesce into one fire. */
@@ -105,7 +143,8 @@ final class FireScheduler {
         Submitted submitted;
         synchronized (gate) {
             Instant now = clock.instant();
-            boolean firesAtOnce = gate.pending.isEmpty() && !gate.running && gate.timer == null && holdLeft(gate, now).isZero();
+            boolean firesAtOnce = gate.pending.isEmpty() && gate.parked == null && !gate.running && gate.timer == null
+                    && !rolloutHeld.test(trigger) && holdLeft(gate, now).isZero();
             CompletableFuture<FireResult> fired = gate.pending.add(event);
             submitted = new Submitted(fired, gate.pending.record(event, now, firesAtOnce));
         }
@@ -132,8 +171,8 @@ final class FireScheduler {
     }
 
     /**
-     * Queues an event that fires as soon as no fire runs, whatever the windows and the cooldown say (the fire-now
-     * annotation): it carries the events that wait with it.
+     * Queues an event that fires as soon as no fire runs, whatever the windows, the cooldown and a rollout in progress
+     * say (the fire-now annotation): it carries the events that wait with it.
      */
     CompletableFuture<FireResult> submitNow(ResourceID trigger, TriggerEvent event) {
         Gate gate = gates.computeIfAbsent(trigger, Gate::new);
@@ -164,12 +203,13 @@ final class FireScheduler {
         if (gate == null) return;
         PendingEvents.Batch batch;
         synchronized (gate) {
-            if (gate.pending.isEmpty()) return;
+            if (gate.pending.isEmpty() && gate.parked == null) return;
             cancelTimer(gate);
-            batch = gate.pending.drain();
+            batch = takeAll(gate);
             gate.now = false;
             gate.heldUntil = null;
         }
+        parking.unpark(trigger);
         end(gate, batch, FireResult.refused(why));
     }
 
@@ -178,20 +218,30 @@ final class FireScheduler {
         recovered.remove(trigger);
         Gate gate = gates.remove(trigger);
         if (gate == null) return;
+        parking.unpark(trigger);
         PendingEvents.Batch dropped;
         synchronized (gate) {
             cancelTimer(gate);
-            if (gate.pending.isEmpty()) return;
-            dropped = gate.pending.drain();
+            if (gate.pending.isEmpty() && gate.parked == null) return;
+            dropped = takeAll(gate);
         }
         log.warn("{}: {} waiting events not fired: the Trigger was deleted", trigger, dropped.size());
         dropped.complete(FireResult.refused("Trigger " + trigger + " was deleted before it fired"));
     }
 
+    /** What waits: a parked batch with the events that came since, or the pending events. Under the gate's lock. */
+    private static PendingEvents.Batch takeAll(Gate gate) {
+        PendingEvents.Batch parked = gate.parked;
+        gate.parked = null;
+        if (parked == null) return gate.pending.drain();
+        return gate.pending.isEmpty() ? parked : parked.plus(gate.pending.drain());
+    }
+
     private void dispatch(Gate gate) {
         PendingEvents.Batch batch;
         synchronized (gate) {
-            if (gate.running || gate.pending.isEmpty() || gate.timer != null) return;
+            if (gate.running || (gate.pending.isEmpty() && gate.parked == null) || gate.timer != null
+                    || (!gate.now && rolloutHeld.test(gate.trigger))) return; // a fire-now does not wait for the rollout either
             Instant now = clock.instant();
             Duration wait = holdLeft(gate, now);
             if (!wait.isZero()) {
@@ -203,7 +253,7 @@ final class FireScheduler {
                 }, wait);
                 return;
             }
-            batch = gate.pending.drain();
+            batch = takeAll(gate);
             gate.running = true;
             gate.lastFire = now;
             gate.now = false;
@@ -226,7 +276,7 @@ final class FireScheduler {
         Instant until = opens.orElse(null);
         if (!gate.pending.isEmpty() && (gate.heldUntil == null || !gate.heldUntil.equals(until == null ? Instant.MAX : until))) {
             gate.heldUntil = until == null ? Instant.MAX : until;
-            held.held(gate.trigger, until);
+            windowHeld.held(gate.trigger, until);
         }
         return until == null ? NO_WINDOW_RECHECK : Duration.between(now, until);
     }
@@ -248,6 +298,7 @@ final class FireScheduler {
             result = FireResult.failed("internal error while firing: " + KubernetesErrors.rootMessage(e));
         }
         batch.attempted(result);
+        if (result.waitsForResume() && park(gate, batch, result)) return;
         if (result.retryable() && retry(gate, batch)) return;
         synchronized (gate) {
             gate.running = false;
@@ -264,6 +315,24 @@ final class FireScheduler {
             log.warn("{}: recording a fire failed", gate.trigger, e);
         }
         batch.complete(result);
+    }
+
+    /** Parks the batch (its events wait, and events that come meanwhile join them) if someone watches for the resume. */
+    private boolean park(Gate gate, PendingEvents.Batch batch, FireResult result) {
+        // Still running while the watch starts: no other fire can take the gate meanwhile.
+        if (gates.get(gate.trigger) != gate || !parking.park(gate.trigger, result)) return false;
+        synchronized (gate) {
+            if (gates.get(gate.trigger) != gate) {
+                parking.unpark(gate.trigger); // forgotten meanwhile: the batch ends below, as it is
+                return false;
+            }
+            gate.parked = batch;
+            gate.running = false;
+            gate.retries = 0;
+        }
+        log.info("{}: {} events wait: {}", gate.trigger, batch.size(), result.summary());
+        dispatch(gate); // held while parked: fires once released
+        return true;
     }
 
     /** Schedules the batch again (with the events that arrived meanwhile), unless the policy is spent or the Trigger forgotten. */
@@ -299,6 +368,8 @@ final class FireScheduler {
         final PendingEvents pending = new PendingEvents();
         boolean running;
         Instant lastFire;
+        /** A fire that found its Deployment paused, waiting (with its events) for the resume; null when none. */
+        PendingEvents.Batch parked;
         /** Cancels the cooldown's timer; null while none is set. */
         Runnable timer;
         int retries;

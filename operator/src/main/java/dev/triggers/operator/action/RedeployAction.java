@@ -45,8 +45,8 @@ public final class RedeployAction implements WorkloadAction {
     public WorkloadResult apply(HasMetadata workload, Trigger trigger, TriggerEvent event) {
         WorkloadRef ref = TargetResolver.ref(workload);
         if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
-            return WorkloadResult.failed(ref, ref + " is paused, so it was not restarted: resume it with `kubectl rollout resume deployment/"
-                    + ref.name() + " -n " + ref.namespace() + "`");
+            return new WorkloadResult(ref, WorkloadResult.Outcome.PAUSED, ref + " is paused, so it was not restarted: resume it with "
+                    + "`kubectl rollout resume deployment/" + ref.name() + " -n " + ref.namespace() + "`");
         }
         Map<String, String> wanted = Map.of(
                 RESTARTED_AT, DateTimeFormatter.ISO_INSTANT.format(event.receivedAt().truncatedTo(ChronoUnit.SECONDS)),
@@ -56,14 +56,16 @@ public final class RedeployAction implements WorkloadAction {
         if (ArgoRollouts.isRollout(workload)) return restartRollout(workload, ref, wanted);
         Map<String, String> current = templateAnnotations(workload);
         if (current != null && wanted.entrySet().stream().allMatch(e -> Objects.equals(current.get(e.getKey()), e.getValue()))) {
-            return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + event.id());
+            return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + event.id())
+                    .startedRollout(RolloutStart.of(workload, 0));
         }
         String patch = client.getKubernetesSerialization().asJson(
                 Map.of("spec", Map.of("template", Map.of("metadata", Map.of("annotations", wanted)))));
         try {
             // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
-            client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref);
+            HasMetadata patched = client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref)
+                    .startedRollout(RolloutStart.of(patched == null ? workload : patched, 0));
         } catch (RuntimeException e) {
             return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "patch", ref));
         }

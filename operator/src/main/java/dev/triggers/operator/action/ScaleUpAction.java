@@ -82,7 +82,8 @@ public final class ScaleUpAction implements WorkloadAction {
         for (int attempt = 1; ; attempt++) {
             Map<String, String> annotations = object.getMetadata().getAnnotations();
             if (annotations != null && event.id().equals(annotations.get(SCALED_BY_EVENT))) {
-                return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already scaled for event " + event.id());
+                return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already scaled for event " + event.id())
+                        .startedRollout(hpa == null ? RolloutStart.of(workload, replicas(workload)) : null);
             }
             int current = hpa == null ? replicas(workload) : minReplicas(hpa);
             int ceiling = hpa == null ? scaleUp.getMaxReplicas() : Math.min(scaleUp.getMaxReplicas(), maxReplicas(hpa));
@@ -106,7 +107,8 @@ public final class ScaleUpAction implements WorkloadAction {
             // Through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
             var resource = resource(client, object);
             try {
-                resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                HasMetadata patched = resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                if (hpa == null && patched != null) workload = patched;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt >= CONFLICT_RETRIES) {
                     return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "scale", hpa == null ? ref : field));
@@ -131,7 +133,8 @@ public final class ScaleUpAction implements WorkloadAction {
                 }
                 message += "; " + keep(trigger, workload, hpa, from, wanted, temporary);
             }
-            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, message);
+            // With an HPA its controller decides when replicas come: no rollout of this Trigger's to follow.
+            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, message).startedRollout(hpa == null ? RolloutStart.of(workload, wanted) : null);
         }
     }
 

@@ -7,8 +7,19 @@ import dev.triggers.operator.support.KubernetesErrors;
  * @param workload the workload
  * @param outcome what happened
  * @param message for a person: what changed, or what went wrong and how to fix it
+ * @param started what there is to follow of the rollout this result started (read from the patch's response, so
+ *     no request is added to the fire), or null: nothing to follow (failed, at the ceiling)
  */
-public record WorkloadResult(WorkloadRef workload, Outcome outcome, String message) {
+public record WorkloadResult(WorkloadRef workload, Outcome outcome, String message, RolloutStart started) {
+
+    public WorkloadResult(WorkloadRef workload, Outcome outcome, String message) {
+        this(workload, outcome, message, null);
+    }
+
+    /** This result, with the rollout it started. */
+    public WorkloadResult startedRollout(RolloutStart started) {
+        return new WorkloadResult(workload, outcome, message, started);
+    }
 
     public enum Outcome {
         /** The pod template or the replica count was patched. */
@@ -17,13 +28,15 @@ public record WorkloadResult(WorkloadRef workload, Outcome outcome, String messa
         ALREADY_APPLIED,
         /** ScaleUp at maxReplicas: recorded, not an error. */
         AT_CEILING,
+        /** A paused Deployment: not patched; with rollout following on, the fire waits until it is resumed. */
+        PAUSED,
         FAILED,
         /** Failed for a reason that passes (API unreachable, conflict, 5xx): the executor retries. */
         UNAVAILABLE
     }
 
     public boolean failed() {
-        return outcome == Outcome.FAILED || outcome == Outcome.UNAVAILABLE;
+        return outcome == Outcome.FAILED || outcome == Outcome.UNAVAILABLE || outcome == Outcome.PAUSED;
     }
 
     public static WorkloadResult failed(WorkloadRef workload, String message) {

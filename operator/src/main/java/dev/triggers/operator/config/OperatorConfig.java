@@ -24,6 +24,7 @@ import java.util.function.Function;
  * @param exitOnLostLeadership exit the process when the Lease is lost, so a former leader never keeps
  *     consuming (Kubernetes restarts it as a standby); tests running two operators in one JVM turn it off
  * @param tenancy what the cluster admin lets tenants reach beyond their own namespace
+ * @param rollouts whether and how many rollouts the operator follows after its fires
  */
 public record OperatorConfig(
         Set<String> watchNamespaces,
@@ -37,7 +38,8 @@ public record OperatorConfig(
         Duration recheckInterval,
         int fireThreads,
         boolean exitOnLostLeadership,
-        TenantPolicy tenancy) {
+        TenantPolicy tenancy,
+        RolloutFollowing rollouts) {
 
     public static final String LEASE_NAME = "trigger-operator-leader";
 
@@ -61,7 +63,9 @@ public record OperatorConfig(
                 Settings.RECHECK_SECONDS.read(get),
                 Settings.FIRE_THREADS.read(get),
                 true,
-                TenantPolicy.fromEnv(get));
+                TenantPolicy.fromEnv(get),
+                new RolloutFollowing(Settings.FOLLOW_ROLLOUTS.read(get), Settings.ROLLOUTS_FOLLOWED_PER_NAMESPACE.read(get),
+                        Settings.ROLLOUTS_FOLLOWED_MAX.read(get)));
     }
 
     /**
@@ -88,6 +92,7 @@ public record OperatorConfig(
         public int fireThreads;
         public boolean exitOnLostLeadership;
         public TenantPolicy tenancy;
+        public RolloutFollowing rollouts;
 
         private Builder(OperatorConfig c) {
             watchNamespaces = c.watchNamespaces;
@@ -102,11 +107,12 @@ public record OperatorConfig(
             fireThreads = c.fireThreads;
             exitOnLostLeadership = c.exitOnLostLeadership;
             tenancy = c.tenancy;
+            rollouts = c.rollouts;
         }
 
         private OperatorConfig build() {
             return new OperatorConfig(watchNamespaces, allowCrossNamespaceTargets, webhookPort, metricsPort, webhookBaseUrl,
-                    webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy);
+                    webhookRateLimitPerMinute, leaderElection, leaseNamespace, recheckInterval, fireThreads, exitOnLostLeadership, tenancy, rollouts);
         }
     }
 

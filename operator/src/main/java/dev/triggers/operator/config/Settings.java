@@ -62,6 +62,14 @@ public final class Settings {
     public static final Setting<Integer> METRICS_PORT = Setting.of("METRICS_PORT", "metrics.port", "8081",
             "port of `/metrics`, `/healthz` and `/readyz` (never exposed with the webhooks)", wholeNumber(1, 65535));
 
+    public static final Setting<Boolean> FOLLOW_ROLLOUTS = Setting.of("FOLLOW_ROLLOUTS", null, "true",
+            "follow each fire's rollout to its end (`status.lastRollout`); `false`: a fire ends at its patch and no event waits for a rollout",
+            bool());
+    public static final Setting<Integer> ROLLOUTS_FOLLOWED_PER_NAMESPACE = Setting.of("ROLLOUTS_FOLLOWED_PER_NAMESPACE", null, "200",
+            "workloads whose rollouts are followed at once for the Triggers of one namespace; more are `NotFollowed`", wholeNumber(1, MAX));
+    public static final Setting<Integer> ROLLOUTS_FOLLOWED_MAX = Setting.of("ROLLOUTS_FOLLOWED_MAX", null, "5000",
+            "workloads whose rollouts are followed at once in all; more are `NotFollowed`", wholeNumber(1, MAX));
+
     // --- webhooks
 
     public static final Setting<Integer> WEBHOOK_PORT = Setting.of("WEBHOOK_PORT", "webhook.port", "8080",
@@ -143,7 +151,7 @@ public final class Settings {
     /** Every setting, in README's order. */
     public static final List<Setting<?>> ALL = List.of(
             WATCH_NAMESPACES, ALLOW_CROSS_NAMESPACE_TARGETS, LEADER_ELECTION, LEASE_NAMESPACE, POD_NAME, RECHECK_SECONDS,
-            FIRE_THREADS, METRICS_PORT,
+            FIRE_THREADS, METRICS_PORT, FOLLOW_ROLLOUTS, ROLLOUTS_FOLLOWED_PER_NAMESPACE, ROLLOUTS_FOLLOWED_MAX,
             WEBHOOK_PORT, WEBHOOK_BIND_ADDRESS, WEBHOOK_BASE_URL, WEBHOOK_RATE_LIMIT_PER_MINUTE, WEBHOOK_SECRET_RECHECK_SECONDS,
             WEBHOOK_ROTATION_GRACE_SECONDS, WEBHOOK_FIRE_ATTEMPTS, WEBHOOK_FAILED_CALLS_PER_MINUTE, WEBHOOK_THREADS,
             WEBHOOK_IO_THREADS, WEBHOOK_HEADER_TIMEOUT_SECONDS, WEBHOOK_BODY_TIMEOUT_SECONDS, WEBHOOK_IDLE_TIMEOUT_SECONDS,

@@ -3,6 +3,7 @@ package dev.triggers.operator.reconciler;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
+import dev.triggers.operator.api.v1alpha1.RolloutSpec;
 import dev.triggers.operator.api.v1alpha1.ScaleUpSpec;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.SpecObject;
@@ -50,6 +51,9 @@ public final class SpecValidator {
         parts.put("spec.action", spec.getAction());
         if (spec.getAction() != null) parts.put("spec.action.scaleUp", spec.getAction().getScaleUp());
         parts.put("spec.source", spec.getSource());
+        parts.put("spec.rollout", spec.getRollout());
+        parts.put("spec.notify", spec.getNotify());
+        if (spec.getNotify() != null) parts.put("spec.notify.urlSecretRef", spec.getNotify().getUrlSecretRef());
         return parts;
     }
 
@@ -77,6 +81,11 @@ public final class SpecValidator {
         if (spec.getSuspendUntil() != null && spec.suspendUntilInstant().isEmpty()) {
             problems.add("spec.suspendUntil '" + abbreviate(spec.getSuspendUntil()) + "' is not an RFC 3339 time: write it as 2026-12-01T06:00:00Z"
                     + " (or with an offset, 2026-12-01T07:00:00+01:00)");
+        }
+        validateRollout(spec.getRollout(), problems);
+        if (spec.getNotify() != null && (spec.getNotify().getUrlSecretRef() == null || spec.getNotify().getUrlSecretRef().getName() == null
+                || !DNS_SUBDOMAIN.matcher(spec.getNotify().getUrlSecretRef().getName()).matches())) {
+            problems.add("spec.notify.urlSecretRef.name must name a Secret of the Trigger's namespace (a valid Kubernetes name)");
         }
         SourceSpec source = spec.getSource();
         if (source == null) {
@@ -139,6 +148,18 @@ public final class SpecValidator {
         String ns = target.getNamespace();
         if (ns != null && !ns.isBlank() && !DNS_LABEL.matcher(ns).matches()) {
             problems.add("spec.target.namespace '" + ns + "' is not a valid namespace name: use at most 63 lowercase letters, digits and '-'");
+        }
+    }
+
+    private static void validateRollout(RolloutSpec rollout, List<String> problems) {
+        if (rollout == null) return;
+        Integer timeout = rollout.getTimeoutSeconds();
+        if (timeout != null && (timeout < 1 || timeout > 86400)) {
+            problems.add("spec.rollout.timeoutSeconds must be between 1 and 86400, not " + timeout);
+        }
+        String mode = rollout.getWhileProgressing();
+        if (mode != null && !RolloutSpec.QUEUE.equals(mode) && !RolloutSpec.RESTART.equals(mode)) {
+            problems.add("spec.rollout.whileProgressing '" + (mode.length() > 32 ? mode.substring(0, 32) + "..." : mode) + "' is not supported: use Queue (the default) or Restart");
         }
     }
 

@@ -151,6 +151,8 @@ final class StatusFactory {
         next.setAcceptedEvents(current.getAcceptedEvents());
         next.setScaleReverts(current.getScaleReverts());
         next.setLastRevert(current.getLastRevert());
+        next.setLastRollout(current.getLastRollout());
+        next.setWaitingFor(current.getWaitingFor());
         return next;
     }
 

@@ -173,6 +173,8 @@ public final class SourceRegistry implements AutoCloseable {
         Running next = new Running(key, source, current != null ? current.manual : new ManualFireSource(context));
         running.put(id, next);
         recordedChanged(id);
+        // First served here (a new leader, a restart): a rollout an earlier process started is followed again.
+        if (current == null && executor != null) executor.resumeRollout(trigger);
         return next;
     }
 

@@ -54,7 +54,7 @@ class FireGuardTest {
         FirePermissions permissions = new FirePermissions(MockCluster.testConfig(),
                 type -> Optional.of(new IdleSourceFactory(SourceSpec.WEBHOOK)), grants, Clock.systemUTC());
         executor = new FireExecutor(cluster.client(), Clock.systemUTC(), 2, new SimpleMeterRegistry(),
-                x -> Optional.ofNullable(current.get()), permissions, (x, r) -> {});
+                x -> Optional.ofNullable(current.get()), permissions, (x, r) -> {}, dev.triggers.operator.config.RolloutFollowing.OFF, RolloutListener.NONE);
     }
 
     @AfterEach

@@ -228,4 +228,104 @@ class FireSchedulerTest {
         // Later calls of the same Trigger fold into a window of their own, written again.
         assertThat(scheduler.submitRecorded(WEB, event("x")).recording().start()).isTrue();
     }
+
+    @Test
+    void whileHeldTwentyEventsWaitAndFireAsOneWhenReleased() {
+        cooldown = 0;
+        boolean[] held = {false};
+        scheduler.holdWhile(id -> held[0], FireScheduler.Parking.NONE);
+        submit("e0");
+        held[0] = true; // the rollout e0 started is Progressing
+        List<CompletableFuture<FireResult>> waiting = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            time.advance(Duration.ofSeconds(5));
+            waiting.add(submit("e" + i));
+        }
+        time.advance(Duration.ofMinutes(10));
+        assertThat(fires).containsExactly("e0×1");
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+
+        held[0] = false;
+        scheduler.release(WEB);
+        assertThat(fires).containsExactly("e0×1", "e20×20");
+        assertThat(waiting).allMatch(CompletableFuture::isDone);
+    }
+
+    @Test
+    void aParkedFireKeepsItsEventsAndTakesTheNewOnesWhenReleased() {
+        cooldown = 0;
+        List<String> parked = new ArrayList<>();
+        boolean[] paused = {true};
+        scheduler.holdWhile(id -> !parked.isEmpty() && paused[0], new FireScheduler.Parking() {
+            @Override
+            public boolean park(ResourceID trigger, FireResult result) {
+                parked.add(result.summary());
+                return true;
+            }
+
+            @Override
+            public void unpark(ResourceID trigger) {
+                parked.clear();
+            }
+        });
+        WorkloadRef web = new WorkloadRef(WorkloadRef.DEPLOYMENT, "shop", "web");
+        outcome = batch -> paused[0] ? FireResult.of(List.of(new WorkloadResult(web, WorkloadResult.Outcome.PAUSED, "web is paused")))
+                : FireResult.of(List.of(new WorkloadResult(web, WorkloadResult.Outcome.PATCHED, "restarted web")));
+        CompletableFuture<FireResult> first = submit("e1");
+        CompletableFuture<FireResult> second = submit("e2");
+        time.advance(Duration.ofMinutes(30));
+        assertThat(fires).containsExactly("e1×1");
+        assertThat(parked).containsExactly("web is paused");
+        assertThat(first).isNotDone();
+        assertThat(ended).as("a parked fire has not ended").isEmpty();
+
+        paused[0] = false;
+        scheduler.release(WEB);
+        assertThat(fires).containsExactly("e1×1", "e2×2");
+        assertThat(first.join().succeeded()).isTrue();
+        assertThat(second.join().succeeded()).isTrue();
+        assertThat(ended).hasSize(1);
+    }
+
+    @Test
+    void aParkedFireIsRefusedWithWhatCameSince() {
+        cooldown = 0;
+        boolean[] parkedNow = {false};
+        scheduler.holdWhile(id -> parkedNow[0], new FireScheduler.Parking() {
+            @Override
+            public boolean park(ResourceID trigger, FireResult result) {
+                return parkedNow[0] = true;
+            }
+
+            @Override
+            public void unpark(ResourceID trigger) {
+                parkedNow[0] = false;
+            }
+        });
+        WorkloadRef web = new WorkloadRef(WorkloadRef.DEPLOYMENT, "shop", "web");
+        outcome = batch -> FireResult.of(List.of(new WorkloadResult(web, WorkloadResult.Outcome.PAUSED, "web is paused")));
+        CompletableFuture<FireResult> first = submit("e1");
+        CompletableFuture<FireResult> second = submit("e2");
+        scheduler.refuse(WEB, "spec.suspend is true");
+        assertThat(first.join().refused()).isTrue();
+        assertThat(second.join().refused()).isTrue();
+        assertThat(parkedNow[0]).as("no longer watched").isFalse();
+        assertThat(fires).containsExactly("e1×1");
+    }
+
+    @Test
+    void aWebhookEventHeldForARolloutIsKeptInTheApiBeforeItIsAnswered() {
+        cooldown = 0;
+        boolean[] held = {true};
+        scheduler.holdWhile(id -> held[0], FireScheduler.Parking.NONE);
+        FireScheduler.Submitted a = scheduler.submitRecorded(WEB, event("a"));
+        // Not firing at once (a rollout holds it): written to status.acceptedEvents now, not after a first attempt.
+        assertThat(a.recording().start()).isTrue();
+        assertThat(a.recording().afterFirstAttempt()).isNull();
+        a.recording().written().complete(null);
+        assertThat(fires).isEmpty();
+        held[0] = false;
+        scheduler.release(WEB);
+        assertThat(fires).containsExactly("a×1");
+    }
 }

@@ -54,7 +54,7 @@ class CrdTest {
         assertThat(v.getSubresources().getStatus()).isNotNull();
         assertThat(v.getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
                 .containsExactlyInAnyOrder("Source=.spec.source.type", "Action=.spec.action.type", "Target=.spec.target.name",
-                        "Status=.status.status", "Last Fired=.status.lastFiredAt", "Age=.metadata.creationTimestamp");
+                        "Status=.status.status", "Rollout=.status.lastRollout.state", "Last Fired=.status.lastFiredAt", "Age=.metadata.creationTimestamp");
     }
 
     @Test

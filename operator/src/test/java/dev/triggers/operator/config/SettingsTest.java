@@ -184,12 +184,14 @@ class SettingsTest {
 
     @Test
     void goodValuesMakeTheConfigTheyMean() {
-        OperatorConfig config = OperatorConfig.fromEnv(Map.of("WATCH_NAMESPACES", "shop,payments", "ALLOW_CROSS_NAMESPACE_TARGETS", "false",
-                "WEBHOOK_PORT", "9443", "METRICS_PORT", "9090", "WEBHOOK_BASE_URL", "https://hooks.example.com",
-                "WEBHOOK_RATE_LIMIT_PER_MINUTE", "120", "LEADER_ELECTION", "true", "LEASE_NAMESPACE", "trigger-system",
-                "RECHECK_SECONDS", "30", "FIRE_THREADS", "4"));
+        OperatorConfig config = OperatorConfig.fromEnv(Map.ofEntries(Map.entry("WATCH_NAMESPACES", "shop,payments"), Map.entry("ALLOW_CROSS_NAMESPACE_TARGETS", "false"),
+                Map.entry("WEBHOOK_PORT", "9443"), Map.entry("METRICS_PORT", "9090"), Map.entry("WEBHOOK_BASE_URL", "https://hooks.example.com"),
+                Map.entry("WEBHOOK_RATE_LIMIT_PER_MINUTE", "120"), Map.entry("LEADER_ELECTION", "true"), Map.entry("LEASE_NAMESPACE", "trigger-system"),
+                Map.entry("RECHECK_SECONDS", "30"), Map.entry("FIRE_THREADS", "4"), Map.entry("FOLLOW_ROLLOUTS", "false"),
+                Map.entry("ROLLOUTS_FOLLOWED_PER_NAMESPACE", "20")));
         assertThat(config).isEqualTo(new OperatorConfig(Set.of("shop", "payments"), false, 9443, 9090, "https://hooks.example.com", 120,
-                true, "trigger-system", Duration.ofSeconds(30), 4, true, config.tenancy()));
+                true, "trigger-system", Duration.ofSeconds(30), 4, true, config.tenancy(),
+                new dev.triggers.operator.config.RolloutFollowing(false, 20, 5000)));
         SqsSettings sqs = SqsSettings.fromEnv(Map.of("SQS_POLL_THREADS", "8", "SQS_ACK_THREADS", "2", "SQS_MAX_IN_FLIGHT", "10",
                 "SQS_MAX_BACKOFF_SECONDS", "5", "AWS_STS_ENDPOINT", "https://sts.eu-west-1.amazonaws.com"));
         assertThat(sqs).isEqualTo(new SqsSettings(8, 2, 10, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(1),
@@ -213,7 +215,7 @@ class SettingsTest {
             c.exitOnLostLeadership = false;
         });
         assertThat(changed).isEqualTo(new OperatorConfig(config.watchNamespaces(), true, 8080, 8081, "http://localhost:8080", 60, true, "ops",
-                Duration.ofMillis(500), 8, false, config.tenancy()));
+                Duration.ofMillis(500), 8, false, config.tenancy(), config.rollouts()));
         WebhookSettings webhook = WebhookSettings.defaults();
         assertThat(webhook.with(s -> {})).isEqualTo(webhook);
         assertThat(webhook.with(s -> s.bindAddress = "127.0.0.1").bindAddress()).isEqualTo("127.0.0.1");

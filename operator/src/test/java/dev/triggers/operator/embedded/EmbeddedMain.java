@@ -55,6 +55,9 @@ public final class EmbeddedMain {
             c.metricsPort = metrics;
             c.webhookBaseUrl = "http://localhost:" + webhook;
             c.tenancy = dev.triggers.operator.config.TenantPolicy.open();
+            // The mock API runs no workload controllers: a rollout would never end, and with whileProgressing
+            // Queue every fire after the first would wait for it. Fires end at their patch here.
+            c.rollouts = dev.triggers.operator.config.RolloutFollowing.OFF;
         });
         System.out.printf("""
 

@@ -36,7 +36,7 @@ class ExamplesTest {
     /** Every example Trigger: all Ready in the embedded mode (README's first command). */
     static final List<String> EXAMPLES = List.of("restart-web", "scale-worker", "restart-shop", "deploy-web", "deploy-web-on-main", "nightly-restart",
             "hourly-scaleup", "redeploy-on-sqs", "web-on-deploy", "web-on-release", "restart-web-in-window", "restart-web-after-freeze",
-            "morning-reports", "web-flash-sale");
+            "morning-reports", "web-flash-sale", "release-web", "nightly-web-notify");
 
     MockCluster cluster;
     LocalBackends backends;

@@ -71,7 +71,7 @@ class KubectlEmbeddedTest {
         Kubectl.Result get = kubectl.run("get", "trg", "-n", "demo");
         assertThat(get.exitCode()).as("%s", get).isZero();
         List<String> lines = get.out().lines().toList();
-        assertThat(lines.get(0).split("\\s{2,}")).containsExactly("NAME", "AGE", "ACTION", "SOURCE", "TARGET", "LAST FIRED", "STATUS");
+        assertThat(lines.get(0).split("\\s{2,}")).containsExactly("NAME", "AGE", "ACTION", "SOURCE", "TARGET", "LAST FIRED", "ROLLOUT", "STATUS");
         assertThat(lines).anySatisfy(l -> assertThat(l).matches("nightly-restart\\s+\\d+[smh]\\S*\\s+Redeploy\\s+Cron\\s+web\\s+Ready\\s*"));
         assertThat(lines).anySatisfy(l -> assertThat(l).matches("redeploy-on-sqs\\s+\\S+\\s+Redeploy\\s+SQS\\s+web\\s+(\\S+\\s+)?Ready\\s*"));
         assertThat(lines).hasSize(1 + ExamplesTest.EXAMPLES.size());

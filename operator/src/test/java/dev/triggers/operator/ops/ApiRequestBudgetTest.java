@@ -116,6 +116,39 @@ class ApiRequestBudgetTest {
                 "get deployments", 1L, "patch deployments", 1L, "patch triggers/status", 1L, "create events", 1L));
     }
 
+    /**
+     * Following the rollout adds nothing to the fire: when the fire's result is known, the target was read once and
+     * patched once, as without following. Afterwards, off the fire path: a read of the Deployment per poll (here one:
+     * the test writes the Deployment's status as its controller would before the first poll, since the mock runs no
+     * controllers), the end on the status and the RolloutComplete Event.
+     */
+    @Test
+    void aFireWithItsRolloutFollowed() throws Exception {
+        TriggerOperator operator = cluster.closeLater(new TriggerOperator(client,
+                MockCluster.testConfig().with(c -> c.rollouts = new dev.triggers.operator.config.RolloutFollowing(true, 200, 5000)),
+                Clock.systemUTC(), new SimpleMeterRegistry(), List.of(new dev.triggers.operator.testing.IdleSourceFactory(SourceSpec.WEBHOOK))));
+        operator.start();
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready(cluster.trigger(NS, "restart-web")));
+        Map<String, Long> before = settled();
+
+        var result = operator.executor().submit(new io.javaoperatorsdk.operator.processing.event.ResourceID("restart-web", NS),
+                new dev.triggers.operator.action.TriggerEvent(dev.triggers.operator.action.TriggerEvent.WEBHOOK, "e1", Instant.now()))
+                .get(30, java.util.concurrent.TimeUnit.SECONDS);
+        Map<String, Long> firePath = since(before, counts());
+        firePath.keySet().removeIf(k -> !k.endsWith(" deployments"));
+        assertThat(result.succeeded()).isTrue();
+        assertThat(firePath).as("the fire itself").containsExactlyInAnyOrderEntriesOf(Map.of("get deployments", 1L, "patch deployments", 1L));
+
+        new dev.triggers.operator.testing.WorkloadControllers(cluster.client()).deploymentComplete(NS, "web");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getLastRollout().getState())
+                .isEqualTo(dev.triggers.operator.api.v1alpha1.RolloutStatus.COMPLETE));
+        Map<String, Long> spent = since(before, settled());
+        System.out.println("one fire, its rollout followed: " + spent);
+        assertThat(spent).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "get deployments", 2L, "patch deployments", 1L, "patch triggers/status", 2L, "create events", 2L));
+    }
+
     static Trigger cron(String name, String schedule) {
         Trigger t = Triggers.redeploy(NS, name, "web");
         SourceSpec source = new SourceSpec(SourceSpec.CRON);

@@ -193,7 +193,8 @@ class StatusFactoryTest {
                 Map.entry("lastEvent", Map.of("source", "webhook", "id", "ev-1")), Map.entry("lastFireRequest", "now"),
                 Map.entry("lastFireResult", "restarted"), Map.entry("acceptedEvents", Map.of("ev-2", Map.of("id", "ev-2"))),
                 Map.entry("scaleReverts", Map.of("Deployment/web", Map.of("kind", "Deployment", "from", 2, "to", 4))),
-                Map.entry("lastRevert", "reverted"));
+                Map.entry("lastRevert", "reverted"),
+                Map.entry("lastRollout", Map.of("eventId", "ev-1", "state", "Progressing")), Map.entry("waitingFor", "web is paused"));
         assertThat(JSON.convertValue(JSON.convertValue(every, TriggerStatus.class), Map.class).keySet())
                 .as("this test knows every field of TriggerStatus").isEqualTo(every.keySet());
 

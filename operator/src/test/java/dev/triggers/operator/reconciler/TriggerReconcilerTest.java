@@ -8,6 +8,7 @@ import dev.triggers.operator.action.FireRecorder;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.CronSource;
+import dev.triggers.operator.api.v1alpha1.RolloutSpec;
 import dev.triggers.operator.api.v1alpha1.ScaleUpSpec;
 import dev.triggers.operator.api.v1alpha1.SourceSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -174,6 +175,11 @@ class TriggerReconcilerTest {
         expectError("unknown-type", t -> t.getSpec().getSource().setType("Kafka"), "spec.source.type 'Kafka' is unknown");
         expectError("wrong-kind", t -> t.getSpec().getTarget().setKind("CronJob"), "spec.target.kind 'CronJob' is not supported");
         expectError("wrong-action", t -> t.getSpec().getAction().setType("Delete"), "spec.action.type 'Delete' is not supported");
+        expectError("rollout-mode", t -> t.getSpec().setRollout(new RolloutSpec(null, "Wait")),
+                "spec.rollout.whileProgressing 'Wait' is not supported: use Queue (the default) or Restart");
+        expectError("notify-without-secret", t -> t.getSpec().setNotify(new dev.triggers.operator.api.v1alpha1.NotifySpec(null)),
+                "spec.notify.urlSecretRef.name must name a Secret");
+        expectError("rollout-timeout", t -> t.getSpec().setRollout(new RolloutSpec(0, null)), "spec.rollout.timeoutSeconds must be between 1 and 86400, not 0");
     }
 
     @Test

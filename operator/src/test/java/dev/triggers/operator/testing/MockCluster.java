@@ -198,6 +198,9 @@ public final class MockCluster implements AutoCloseable {
             c.metricsPort = 0;
             c.exitOnLostLeadership = false;
             c.tenancy = dev.triggers.operator.config.TenantPolicy.open();
+            // This API runs no workload controllers: a rollout would never end. Rollout tests turn following on
+            // and write the workloads' status as their controllers would.
+            c.rollouts = dev.triggers.operator.config.RolloutFollowing.OFF;
         });
     }
 

@@ -49,6 +49,11 @@ public class TriggerSpec extends SpecObject {
     @Size(max = 8)
     @JsonPropertyDescription("Maintenance windows: when set, the Trigger fires only inside one of them. An event outside every window is held (events fold into one) and fires when the next window opens; a cron slot outside every window is missed. The triggers.dev/fire-now annotation fires at once regardless.")
     private java.util.List<MaintenanceWindow> windows;
+    @JsonPropertyDescription("How the rollout a fire starts is followed: its timeout, and whether events wait for it.")
+    private RolloutSpec rollout;
+
+    @JsonPropertyDescription("Optional: where to POST how each rollout ended (Complete or Failed).")
+    private NotifySpec notify;
 
     public String getDescription() { return description; }
     public void setDescription(String description) { this.description = description; }
@@ -66,6 +71,10 @@ public class TriggerSpec extends SpecObject {
     public void setSuspendUntil(String suspendUntil) { this.suspendUntil = suspendUntil; }
     public java.util.List<MaintenanceWindow> getWindows() { return windows; }
     public void setWindows(java.util.List<MaintenanceWindow> windows) { this.windows = windows; }
+    public RolloutSpec getRollout() { return rollout; }
+    public void setRollout(RolloutSpec rollout) { this.rollout = rollout; }
+    public NotifySpec getNotify() { return notify; }
+    public void setNotify(NotifySpec notify) { this.notify = notify; }
 
     @JsonIgnore
     public int cooldownSecondsOrDefault() { return cooldownSeconds == null ? 0 : cooldownSeconds; }
@@ -96,6 +105,8 @@ public class TriggerSpec extends SpecObject {
         if (isSuspended()) return "spec.suspend is true";
         return isSuspendedAt(now) ? "suspended until " + suspendUntilInstant().orElseThrow() + " (spec.suspendUntil)" : null;
     }
+    @JsonIgnore
+    public RolloutSpec rolloutOrDefault() { return rollout == null ? new RolloutSpec() : rollout; }
     @JsonIgnore
     public ActionSpec actionOrDefault() { return action == null ? new ActionSpec() : action; }
 }

@@ -9,9 +9,9 @@ import java.util.List;
 /**
  * What the operator observed. The reconciler owns status, errorMessage, observedGeneration, conditions, url,
  * webhookSecretName, webhookTokenDigests and lastMissedSchedule (a diff-based JSON Patch through JOSDK); the
- * executor's recorder owns the fire record (lastFiredAt, fireCount, coalescedCount, droppedCount, lastEvent,
- * lastFireResult, lastFireRequest, lastScheduleTime, nextFireAt, heldUntil, acceptedEvents; scaleReverts and lastRevert,
- * written by ScaleReverts: merge patches). Each writes only its own fields.
+ * executor's recorder (FireRecorder) writes the fire record (lastFiredAt, fireCount, coalescedCount, droppedCount,
+ * lastEvent, lastFireResult, lastFireRequest, lastScheduleTime, nextFireAt, heldUntil, acceptedEvents, scaleReverts,
+ * lastRevert, lastRollout, waitingFor: merge patches). Each writes only its own fields.
  *
  * <p>Equality is over the reconciler's fields only: two statuses are equal when the reconciler has nothing to
  * write, whatever the fire record says (it changes on every fire, without the reconciler).
@@ -79,6 +79,12 @@ public class TriggerStatus {
     @JsonPropertyDescription("What the last fire did to each workload.")
     private String lastFireResult;
 
+    @JsonPropertyDescription("The rollout the last fire started, followed until it is Complete, Failed or Superseded.")
+    private RolloutStatus lastRollout;
+
+    @JsonPropertyDescription("Why the Trigger's events wait instead of firing (a paused Deployment); absent when they do not wait.")
+    private String waitingFor;
+
     // A map, not a list: a JSON merge patch adds and removes one entry without rewriting the others.
     @JsonPropertyDescription("Webhook only: events answered 202 whose fire has not ended yet, by event id (one per coalescing window; later calls of the window fold into its fire). A new leader fires them, so an accepted event survives a crash.")
     private java.util.Map<String, EventRecord> acceptedEvents;
@@ -133,6 +139,10 @@ public class TriggerStatus {
     public void setAcceptedEvents(java.util.Map<String, EventRecord> acceptedEvents) { this.acceptedEvents = acceptedEvents; }
     public String getLastFireResult() { return lastFireResult; }
     public void setLastFireResult(String lastFireResult) { this.lastFireResult = lastFireResult; }
+    public RolloutStatus getLastRollout() { return lastRollout; }
+    public void setLastRollout(RolloutStatus lastRollout) { this.lastRollout = lastRollout; }
+    public String getWaitingFor() { return waitingFor; }
+    public void setWaitingFor(String waitingFor) { this.waitingFor = waitingFor; }
 
     /** Equal when the reconciler's own fields are: the fire record is not compared (see the class comment). */
     @Override

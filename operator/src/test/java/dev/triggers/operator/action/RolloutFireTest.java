@@ -1,0 +1,270 @@
+package dev.triggers.operator.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.triggers.operator.TriggerOperator;
+import dev.triggers.operator.api.v1alpha1.RolloutSpec;
+import dev.triggers.operator.api.v1alpha1.RolloutStatus;
+import dev.triggers.operator.api.v1alpha1.SourceSpec;
+import dev.triggers.operator.api.v1alpha1.Trigger;
+import dev.triggers.operator.api.v1alpha1.TriggerStatus;
+import dev.triggers.operator.config.RolloutFollowing;
+import dev.triggers.operator.testing.IdleSourceFactory;
+import dev.triggers.operator.testing.MockCluster;
+import dev.triggers.operator.testing.Triggers;
+import dev.triggers.operator.testing.WorkloadControllers;
+import io.fabric8.kubernetes.api.model.Event;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Given a Trigger and a Deployment, when it fires, then the operator follows the rollout to its end: status.lastRollout,
+ * the Events and the duration histogram say how it went. The mock API runs no Deployment controller: the test writes
+ * the Deployment's status as the controller would ({@link WorkloadControllers}).
+ */
+class RolloutFireTest {
+    static final String NS = "shop";
+    MockCluster cluster;
+    WorkloadControllers controllers;
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    TriggerOperator operator;
+
+    @BeforeEach
+    void start() {
+        cluster = MockCluster.start();
+        cluster.namespace(NS);
+        controllers = new WorkloadControllers(cluster.client());
+        operator = cluster.startOperator(MockCluster.testConfig().with(c -> c.rollouts = new RolloutFollowing(true, 200, 5000)),
+                Clock.systemUTC(), metrics, List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void aCompleteRolloutIsOnTheStatusInAnEventAndOnTheHistogram() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitReady("restart-web");
+
+        FireResult result = fire("restart-web", "e1").get(30, TimeUnit.SECONDS);
+        assertThat(result.succeeded()).as(result.summary()).isTrue();
+        await().untilAsserted(() -> assertThat(rollout("restart-web")).isNotNull()
+                .satisfies(r -> assertThat(r.getState()).isEqualTo(RolloutStatus.PROGRESSING)));
+        assertThat(rollout("restart-web").getEventId()).isEqualTo("e1");
+        assertThat(rollout("restart-web").getStartedAt()).isNotNull();
+
+        controllers.deploymentComplete(NS, "web");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rollout("restart-web").getState()).isEqualTo(RolloutStatus.COMPLETE));
+        RolloutStatus done = rollout("restart-web");
+        assertThat(done.getReason()).contains("rolled out");
+        assertThat(Instant.parse(done.getEndedAt())).isAfter(Instant.parse(done.getStartedAt()));
+        await().untilAsserted(() -> assertThat(events("restart-web")).filteredOn(e -> FireRecorder.REASON_ROLLOUT_COMPLETE.equals(e.getReason()))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.getType()).isEqualTo("Normal");
+                    assertThat(e.getMessage()).contains("event e1").contains("complete in");
+                }));
+        Timer histogram = metrics.find("trigger_rollout_duration").tags("namespace", NS, "action", "Redeploy", "state", RolloutStatus.COMPLETE).timer();
+        assertThat(histogram).isNotNull();
+        assertThat(histogram.count()).isEqualTo(1);
+        // The reconciler leaves the executor's lastRollout alone.
+        assertThat(cluster.trigger(NS, "restart-web").getStatus().getStatus()).isEqualTo(TriggerStatus.READY);
+    }
+
+    @Test
+    void aRolloutPastItsDeadlineIsFailedWithAWarningEvent() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitReady("restart-web");
+        fire("restart-web", "e1").get(30, TimeUnit.SECONDS);
+        controllers.deploymentDeadlineExceeded(NS, "web");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rollout("restart-web").getState()).isEqualTo(RolloutStatus.FAILED));
+        assertThat(rollout("restart-web").getReason()).contains("exceeded its progress deadline");
+        await().untilAsserted(() -> assertThat(events("restart-web")).filteredOn(e -> FireRecorder.REASON_ROLLOUT_FAILED.equals(e.getReason()))
+                .singleElement().extracting(Event::getType).isEqualTo("Warning"));
+    }
+
+    @Test
+    void theTriggersTimeoutFailsASlowRollout() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        Trigger t = Triggers.redeploy(NS, "restart-web", "web");
+        t.getSpec().setRollout(new RolloutSpec(1, null));
+        cluster.create(t);
+        awaitReady("restart-web");
+        fire("restart-web", "e1").get(30, TimeUnit.SECONDS);
+        controllers.deploymentRolling(NS, "web", 1);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rollout("restart-web").getState()).isEqualTo(RolloutStatus.FAILED));
+        assertThat(rollout("restart-web").getReason()).contains("rollout.timeoutSeconds (1 s)");
+    }
+
+    @Test
+    void queueTwentyEventsDuringALongRolloutBecomeExactlyOneRestartAfterIt() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitReady("restart-web");
+        fire("restart-web", "e0").get(30, TimeUnit.SECONDS);
+        controllers.deploymentRolling(NS, "web", 1);
+
+        List<CompletableFuture<FireResult>> waiting = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) waiting.add(fire("restart-web", "e" + i));
+        Thread.sleep(3000); // the tracker has read the Deployment at least once meanwhile: still rolling
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        assertThat(templateEventId("web")).isEqualTo("e0");
+        assertThat(cluster.getDeployment(NS, "web").getMetadata().getGeneration()).isEqualTo(2L);
+
+        controllers.deploymentComplete(NS, "web");
+        CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(templateEventId("web")).isEqualTo("e20");
+        assertThat(cluster.getDeployment(NS, "web").getMetadata().getGeneration()).as("one restart for the 20 events").isEqualTo(3L);
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getFireCount()).isEqualTo(2L));
+        assertThat(cluster.trigger(NS, "restart-web").getStatus().getCoalescedCount()).isEqualTo(19L);
+        await().untilAsserted(() -> assertThat(rollout("restart-web").getEventId()).isEqualTo("e20"));
+    }
+
+    @Test
+    void restartFiresEveryEventAtOnceAsWithoutFollowing() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        Trigger t = Triggers.redeploy(NS, "restart-web", "web");
+        t.getSpec().setRollout(new RolloutSpec(null, RolloutSpec.RESTART));
+        cluster.create(t);
+        awaitReady("restart-web");
+        for (int i = 1; i <= 3; i++) {
+            FireResult result = fire("restart-web", "e" + i).get(30, TimeUnit.SECONDS);
+            assertThat(result.succeeded()).isTrue();
+            assertThat(templateEventId("web")).isEqualTo("e" + i);
+        }
+        assertThat(cluster.getDeployment(NS, "web").getMetadata().getGeneration()).isEqualTo(4L);
+        await().untilAsserted(() -> assertThat(rollout("restart-web").getEventId()).isEqualTo("e3"));
+        Timer superseded = metrics.find("trigger_rollout_duration").tags("state", RolloutStatus.SUPERSEDED).timer();
+        assertThat(superseded).isNotNull();
+        assertThat(superseded.count()).isEqualTo(2);
+    }
+
+    @Test
+    void aPausedDeploymentMakesTheEventsWaitThenFiresOnceAfterTheResume() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(true); return d; });
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitReady("restart-web");
+
+        List<CompletableFuture<FireResult>> waiting = new ArrayList<>();
+        waiting.add(fire("restart-web", "e1"));
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getWaitingFor())
+                .contains("Deployment shop/web is paused").contains("kubectl rollout resume deployment/web -n shop").contains("fire once it is resumed"));
+        for (int i = 2; i <= 5; i++) waiting.add(fire("restart-web", "e" + i));
+        Thread.sleep(3000); // the tracker has read the Deployment meanwhile: still paused
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+        Trigger paused = cluster.trigger(NS, "restart-web");
+        assertThat(paused.getStatus().getStatus()).as("waiting is not an error").isEqualTo(TriggerStatus.READY);
+
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(false); return d; });
+        CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(waiting.get(0).get().succeeded()).as(waiting.get(0).get().summary()).isTrue();
+        assertThat(templateEventId("web")).isEqualTo("e5");
+        await().untilAsserted(() -> {
+            TriggerStatus s = cluster.trigger(NS, "restart-web").getStatus();
+            assertThat(s.getFireCount()).as("one fire for the five events").isEqualTo(1L);
+            assertThat(s.getCoalescedCount()).isEqualTo(4L);
+            assertThat(s.getWaitingFor()).isNull();
+            assertThat(s.getLastRollout().getEventId()).isEqualTo("e5");
+        });
+    }
+
+    @Test
+    void aPausedTriggerIsRefusedWhileWaitingWhenSuspended() throws Exception {
+        cluster.deployment(NS, "web", 2, Map.of());
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(true); return d; });
+        cluster.create(Triggers.redeploy(NS, "restart-web", "web"));
+        awaitReady("restart-web");
+        CompletableFuture<FireResult> waiting = fire("restart-web", "e1");
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getWaitingFor()).isNotNull());
+
+        cluster.client().resources(Trigger.class).inNamespace(NS).withName("restart-web").edit(t -> { t.getSpec().setSuspend(true); return t; });
+        assertThat(waiting.get(30, TimeUnit.SECONDS).refused()).isTrue();
+        await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getWaitingFor()).isNull());
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(false); return d; });
+        Thread.sleep(3000);
+        assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+    }
+
+    @Test
+    void notifyPostsOneDocumentPerOutcomeAndADownReceiverNeverHoldsAFire() throws Exception {
+        List<String> states = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            states.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("state").asText());
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        int port = receiver.getAddress().getPort();
+        cluster.client().secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("hook")
+                .withNamespace(NS).withLabels(Map.of("triggers.dev/credentials", "true")).endMetadata()
+                .withStringData(Map.of("url", "http://127.0.0.1:" + port + "/hook")).build()).create();
+        cluster.deployment(NS, "web", 2, Map.of());
+        Trigger t = Triggers.redeploy(NS, "restart-web", "web");
+        t.getSpec().setNotify(new dev.triggers.operator.api.v1alpha1.NotifySpec(new dev.triggers.operator.api.v1alpha1.SecretRef("hook")));
+        cluster.create(t);
+        awaitReady("restart-web");
+
+        fire("restart-web", "e1").get(30, TimeUnit.SECONDS);
+        controllers.deploymentComplete(NS, "web");
+        await().atMost(Duration.ofSeconds(20)).until(() -> states.size() == 1);
+        fire("restart-web", "e2").get(30, TimeUnit.SECONDS);
+        controllers.deploymentDeadlineExceeded(NS, "web");
+        await().atMost(Duration.ofSeconds(20)).until(() -> states.size() == 2);
+        assertThat(states).containsExactly(RolloutStatus.COMPLETE, RolloutStatus.FAILED);
+
+        receiver.stop(0); // the receiver is down: the next outcome's delivery fails and is retried
+        fire("restart-web", "e3").get(30, TimeUnit.SECONDS);
+        controllers.deploymentComplete(NS, "web");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            var retries = metrics.find("trigger_notification_retries_total").counter();
+            return retries != null && retries.count() >= 1;
+        });
+        FireResult next = fire("restart-web", "e4").get(30, TimeUnit.SECONDS);
+        assertThat(next.succeeded()).as("fires go on while the notification is retried").isTrue();
+        assertThat(templateEventId("web")).isEqualTo("e4");
+        assertThat(states).hasSize(2);
+    }
+
+    CompletableFuture<FireResult> fire(String trigger, String eventId) {
+        return operator.executor().submit(new ResourceID(trigger, NS), new TriggerEvent(TriggerEvent.WEBHOOK, eventId, Instant.now()));
+    }
+
+    void awaitReady(String name) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.trigger(NS, name).getStatus()).isNotNull()
+                .extracting(TriggerStatus::getStatus).isEqualTo(TriggerStatus.READY));
+    }
+
+    RolloutStatus rollout(String trigger) {
+        TriggerStatus s = cluster.trigger(NS, trigger).getStatus();
+        return s == null ? null : s.getLastRollout();
+    }
+
+    String templateEventId(String deployment) {
+        return cluster.getDeployment(NS, deployment).getSpec().getTemplate().getMetadata().getAnnotations().get(RedeployAction.EVENT_ID);
+    }
+
+    List<Event> events(String trigger) {
+        return cluster.client().v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> trigger.equals(e.getInvolvedObject().getName())).toList();
+    }
+}
