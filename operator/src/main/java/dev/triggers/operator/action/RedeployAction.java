@@ -78,13 +78,15 @@ public final class RedeployAction implements WorkloadAction {
         Object currentRestartAt = ((io.fabric8.kubernetes.api.model.GenericKubernetesResource) rollout).get("spec", "restartAt");
         if (current != null && restartAt.equals(currentRestartAt)
                 && annotations.entrySet().stream().allMatch(e -> Objects.equals(current.get(e.getKey()), e.getValue()))) {
-            return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + annotations.get(EVENT_ID));
+            return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + annotations.get(EVENT_ID))
+                    .startedRollout(RolloutStart.of(rollout, ArgoRollouts.replicas(rollout)));
         }
         String patch = client.getKubernetesSerialization().asJson(
                 Map.of("metadata", Map.of("annotations", annotations), "spec", Map.of("restartAt", restartAt)));
         try {
-            ArgoRollouts.resource(client, rollout).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref + " (spec.restartAt " + restartAt + ")");
+            HasMetadata patched = ArgoRollouts.resource(client, rollout).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref + " (spec.restartAt " + restartAt + ")")
+                    .startedRollout(RolloutStart.of(patched == null ? rollout : patched, ArgoRollouts.replicas(rollout)));
         } catch (RuntimeException e) {
             return WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "patch", ref));
         }

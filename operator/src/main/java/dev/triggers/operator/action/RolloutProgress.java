@@ -44,8 +44,10 @@ final class RolloutProgress {
      */
     static Progress of(HasMetadata live, WorkloadRef ref, RolloutStart start, String eventId, boolean scaleUp) {
         if (live == null) return new Progress(RolloutStatus.FAILED, ref + " was deleted during its rollout");
+        boolean argo = ArgoRollouts.isRollout(live);
+        // A Rollout is restarted through spec.restartAt: the event id is on the Rollout itself, not on its pod template.
         String marker = scaleUp ? annotation(live.getMetadata().getAnnotations(), ScaleUpAction.SCALED_BY_EVENT)
-                : annotation(templateAnnotations(live), RedeployAction.EVENT_ID);
+                : annotation(argo ? live.getMetadata().getAnnotations() : templateAnnotations(live), RedeployAction.EVENT_ID);
         if (!Objects.equals(marker, eventId)) {
             return new Progress(RolloutStatus.SUPERSEDED, ref + (scaleUp ? " was scaled" : "'s pod template was changed") + " again"
                     + (marker != null ? " (event " + marker + ")" : "") + " before this rollout ended");
@@ -53,6 +55,7 @@ final class RolloutProgress {
         if (live instanceof Deployment d) return deployment(d, ref, start, scaleUp);
         if (live instanceof StatefulSet s) return statefulSet(s, ref, start, scaleUp);
         if (live instanceof DaemonSet ds) return daemonSet(ds, ref, start);
+        if (argo) return argoRollout((io.fabric8.kubernetes.api.model.GenericKubernetesResource) live, ref, start, scaleUp);
         return new Progress(RolloutStatus.FAILED, ref + ": cannot follow the rollout of a " + live.getKind());
     }
 
@@ -109,6 +112,42 @@ final class RolloutProgress {
         if (updated < desired) return Progress.progressing(ref + ": " + updated + " of " + desired + " pods updated");
         if (available < desired) return Progress.progressing(ref + ": " + available + " of " + desired + " pods available");
         return new Progress(RolloutStatus.COMPLETE, ref + " rolled out: " + desired + " pods updated and available");
+    }
+
+    /**
+     * An Argo Rollout, as its controller reports it: status.phase Degraded is Failed (with its message); a restart is
+     * Complete once status.restartedAt shows the spec.restartAt the fire wrote and the phase is Healthy; a ScaleUp once
+     * the new replicas are available and the phase is Healthy. Its status.observedGeneration is a string.
+     */
+    private static Progress argoRollout(io.fabric8.kubernetes.api.model.GenericKubernetesResource r, WorkloadRef ref, RolloutStart start,
+                                        boolean scaleUp) {
+        Object observed = r.get("status", "observedGeneration");
+        Long generation = observed == null ? null : parseLong(String.valueOf(observed));
+        if (!observed(generation, start)) return waitingForController(ref);
+        String phase = String.valueOf(r.<Object>get("status", "phase"));
+        if ("Degraded".equals(phase)) {
+            Object message = r.get("status", "message");
+            return new Progress(RolloutStatus.FAILED, ref + " is Degraded" + (message != null ? ": " + message : ""));
+        }
+        if (scaleUp) {
+            Object available = r.get("status", "availableReplicas");
+            int n = available instanceof Number v ? v.intValue() : 0;
+            return n >= start.replicas() && "Healthy".equals(phase) ? new Progress(RolloutStatus.COMPLETE, ref + ": " + n + " replicas available")
+                    : Progress.progressing(ref + ": " + n + " of " + start.replicas() + " replicas available (phase " + phase + ")");
+        }
+        Object wanted = r.get("spec", "restartAt");
+        Object restarted = r.get("status", "restartedAt");
+        if (wanted != null && !wanted.equals(restarted)) return Progress.progressing(ref + ": pods restarting (phase " + phase + ")");
+        if (!"Healthy".equals(phase)) return Progress.progressing(ref + ": phase " + phase);
+        return new Progress(RolloutStatus.COMPLETE, ref + " restarted: phase Healthy");
+    }
+
+    private static Long parseLong(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return null; // an older controller wrote a hash here: not comparable, so not decided on
+        }
     }
 
     private static boolean observed(Long observedGeneration, RolloutStart start) {

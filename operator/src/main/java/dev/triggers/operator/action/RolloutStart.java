@@ -20,6 +20,11 @@ public record RolloutStart(long generation, int replicas, int deadlineSeconds) {
         if (workload instanceof Deployment d && d.getSpec() != null && d.getSpec().getProgressDeadlineSeconds() != null) {
             deadline = d.getSpec().getProgressDeadlineSeconds();
         }
+        // An Argo Rollout has the same field, with the same default.
+        if (ArgoRollouts.isRollout(workload)
+                && ((io.fabric8.kubernetes.api.model.GenericKubernetesResource) workload).get("spec", "progressDeadlineSeconds") instanceof Number n) {
+            deadline = n.intValue();
+        }
         return new RolloutStart(generation == null ? 0 : generation, replicas, deadline);
     }
 }

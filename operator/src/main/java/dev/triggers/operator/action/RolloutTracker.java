@@ -41,8 +41,9 @@ final class RolloutTracker {
     private static final Logger log = LoggerFactory.getLogger(RolloutTracker.class);
     /** Workloads followed per rollout (an Application's first ones, by kind and name); the status lists as many. */
     static final int MAX_WORKLOADS = 50;
-    /** The kinds whose rollout {@link RolloutProgress} can read; others (an Argo Rollout) are not followed. */
-    static final java.util.Set<String> FOLLOWED_KINDS = java.util.Set.of(WorkloadRef.DEPLOYMENT, WorkloadRef.STATEFUL_SET, WorkloadRef.DAEMON_SET);
+    /** The kinds whose rollout {@link RolloutProgress} can read. */
+    static final java.util.Set<String> FOLLOWED_KINDS = java.util.Set.of(WorkloadRef.DEPLOYMENT, WorkloadRef.STATEFUL_SET, WorkloadRef.DAEMON_SET,
+            ArgoRollouts.KIND);
 
     /** How often a rollout's workloads are read: {@code first} after the fire, then each delay times 1.5, up to {@code max}. */
     record Polling(Duration first, Duration max) {
@@ -406,6 +407,7 @@ final class RolloutTracker {
         return switch (ref.kind()) {
             case WorkloadRef.STATEFUL_SET -> apps.statefulSets().inNamespace(ref.namespace()).withName(ref.name()).get();
             case WorkloadRef.DAEMON_SET -> apps.daemonSets().inNamespace(ref.namespace()).withName(ref.name()).get();
+            case ArgoRollouts.KIND -> ArgoRollouts.get(client, ref.namespace(), ref.name());
             default -> apps.deployments().inNamespace(ref.namespace()).withName(ref.name()).get();
         };
     }

@@ -46,6 +46,59 @@ class RolloutTargetTest {
         cluster.startOperator(MockCluster.testConfig(), Clock.systemUTC(), List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
     }
 
+    /**
+     * Following on: the Argo controller's part (status.observedGeneration as a string, phase, restartedAt) is written
+     * by the test, as that controller would on a real cluster.
+     */
+    @Test
+    void aRolloutsOutcomeIsReadFromItsPhaseAndRestartedAt() {
+        installRolloutCrd();
+        rollout("web", 2);
+        cluster.startOperator(MockCluster.testConfig().with(c -> c.rollouts = new dev.triggers.operator.config.RolloutFollowing(true, 200, 5000)),
+                Clock.systemUTC(), List.of(new IdleSourceFactory(SourceSpec.WEBHOOK)));
+        cluster.create(target(Triggers.redeploy(NS, "restart-web", "web")));
+        awaitStatus("restart-web", TriggerStatus.READY);
+
+        requestFire("restart-web", "first");
+        await().untilAsserted(() -> assertThat(lastRollout("restart-web")).isNotNull()
+                .satisfies(r -> assertThat(r.getState()).isEqualTo(dev.triggers.operator.api.v1alpha1.RolloutStatus.PROGRESSING)));
+        GenericKubernetesResource web = rollout("web");
+        argoStatus(web, "Progressing", null, null);
+        await().during(java.time.Duration.ofSeconds(3)).atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(lastRollout("restart-web").getState()).isEqualTo(dev.triggers.operator.api.v1alpha1.RolloutStatus.PROGRESSING));
+        argoStatus(web, "Healthy", web.get("spec", "restartAt"), null);
+        await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> assertThat(lastRollout("restart-web"))
+                .satisfies(r -> {
+                    assertThat(r.getState()).isEqualTo(dev.triggers.operator.api.v1alpha1.RolloutStatus.COMPLETE);
+                    assertThat(r.getReason()).contains("Rollout shop/web restarted: phase Healthy");
+                }));
+
+        requestFire("restart-web", "second");
+        await().untilAsserted(() -> assertThat(lastRollout("restart-web").getEventId()).isEqualTo("second"));
+        argoStatus(rollout("web"), "Degraded", null, "ProgressDeadlineExceeded: ReplicaSet \"web-6d4\" has timed out progressing.");
+        await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> assertThat(lastRollout("restart-web"))
+                .satisfies(r -> {
+                    assertThat(r.getState()).isEqualTo(dev.triggers.operator.api.v1alpha1.RolloutStatus.FAILED);
+                    assertThat(r.getReason()).contains("Rollout shop/web is Degraded: ProgressDeadlineExceeded");
+                }));
+    }
+
+    dev.triggers.operator.api.v1alpha1.RolloutStatus lastRollout(String name) {
+        return cluster.trigger(NS, name).getStatus().getLastRollout();
+    }
+
+    /** What the Argo Rollouts controller writes on the Rollout's status. */
+    void argoStatus(GenericKubernetesResource rollout, String phase, Object restartedAt, String message) {
+        Map<String, Object> status = new java.util.HashMap<>();
+        status.put("observedGeneration", String.valueOf(rollout.getMetadata().getGeneration()));
+        status.put("phase", phase);
+        if (restartedAt != null) status.put("restartedAt", restartedAt);
+        if (message != null) status.put("message", message);
+        cluster.client().genericKubernetesResources(ArgoRollouts.CONTEXT).inNamespace(NS).withName(rollout.getMetadata().getName())
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                        cluster.client().getKubernetesSerialization().asJson(Map.of("status", status)));
+    }
+
     @Test
     void redeployRestartsTheRolloutThroughRestartAtOncePerEvent() {
         installRolloutCrd();
