@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Clock;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
@@ -197,11 +196,7 @@ class FireTest {
     }
 
     void awaitStatus(String name, String status) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            Trigger t = cluster.trigger(NS, name);
-            assertThat(t.getStatus()).isNotNull();
-            assertThat(t.getStatus().getStatus()).as("status of %s: %s", name, t.getStatus().getErrorMessage()).isEqualTo(status);
-        });
+        cluster.awaitStatus(NS, name, status);
     }
 
     Long fireCount(String name) {

@@ -127,10 +127,6 @@ class MaintenanceWindowTest {
     }
 
     void awaitStatus(String state) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            TriggerStatus s = status();
-            assertThat(s).isNotNull();
-            assertThat(s.getStatus()).as("status: %s", s.getErrorMessage()).isEqualTo(state);
-        });
+        cluster.awaitStatus(NS, "restart-web", state);
     }
 }

@@ -208,10 +208,6 @@ class RolloutTargetTest {
     }
 
     void awaitStatus(String name, String state) {
-        await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
-            TriggerStatus s = cluster.trigger(NS, name).getStatus();
-            assertThat(s).isNotNull();
-            assertThat(s.getStatus()).as("status of %s: %s", name, s.getErrorMessage()).isEqualTo(state);
-        });
+        cluster.awaitStatus(NS, name, state);
     }
 }

@@ -105,10 +105,6 @@ class ScaleRevertRestartTest {
     }
 
     void awaitStatus(String name, String status) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            Trigger t = cluster.trigger(NS, name);
-            assertThat(t.getStatus()).isNotNull();
-            assertThat(t.getStatus().getStatus()).isEqualTo(status);
-        });
+        cluster.awaitStatus(NS, name, status);
     }
 }

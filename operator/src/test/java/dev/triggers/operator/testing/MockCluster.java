@@ -186,6 +186,15 @@ public final class MockCluster implements AutoCloseable {
         return client.resources(Trigger.class).inNamespace(ns).withName(name).get();
     }
 
+    /** Waits (30 s at most) until the Trigger's status is {@code state}; a failure quotes its errorMessage. */
+    public void awaitStatus(String ns, String name, String state) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var status = trigger(ns, name).getStatus();
+            org.assertj.core.api.Assertions.assertThat(status).as("status of %s/%s", ns, name).isNotNull();
+            org.assertj.core.api.Assertions.assertThat(status.getStatus()).as("status of %s/%s: %s", ns, name, status.getErrorMessage()).isEqualTo(state);
+        });
+    }
+
     public Deployment getDeployment(String ns, String name) {
         return client.apps().deployments().inNamespace(ns).withName(name).get();
     }

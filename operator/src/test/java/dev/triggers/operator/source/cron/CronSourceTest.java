@@ -262,11 +262,7 @@ class CronSourceTest {
     }
 
     void awaitStatus(String name, String state) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            TriggerStatus s = status(name);
-            assertThat(s).isNotNull();
-            assertThat(s.getStatus()).as("status of %s: %s", name, s.getErrorMessage()).isEqualTo(state);
-        });
+        cluster.awaitStatus(NS, name, state);
     }
 
     TriggerStatus status(String name) {

@@ -1,7 +1,6 @@
 package dev.triggers.operator.source.nats;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.triggers.operator.action.RedeployAction;
 import dev.triggers.operator.api.v1alpha1.NatsSource;
@@ -16,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -87,10 +85,7 @@ final class NatsTestSupport {
     }
 
     void awaitStatus(String ns, String name, String status) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            TriggerStatus s = status(ns, name);
-            assertThat(s.getStatus()).as("status of %s: %s", name, s.getErrorMessage()).isEqualTo(status);
-        });
+        cluster.awaitStatus(ns, name, status);
     }
 
     /** The SourceReady condition (the last one: the mock API appends conditions on a merge patch instead of replacing the list). */

@@ -200,11 +200,7 @@ class SqsDeliveryTest {
     }
 
     void awaitStatus(String name, String status) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            Trigger t = cluster.trigger(NS, name);
-            assertThat(t.getStatus()).isNotNull();
-            assertThat(t.getStatus().getStatus()).as("status of %s: %s", name, t.getStatus().getErrorMessage()).isEqualTo(status);
-        });
+        cluster.awaitStatus(NS, name, status);
     }
 
     Map<String, String> templateAnnotations(String deployment) {
