@@ -41,14 +41,47 @@ final class ActionRunner {
             return KubernetesErrors.isTransient(e) ? FireResult.unavailable(message) : FireResult.failed(message);
         }
         if (workloads.isEmpty()) return FireResult.failed(TargetResolver.notFoundMessage(trigger));
+        int size = Waves.size(trigger, workloads.size());
+        List<List<HasMetadata>> waves = size == 0 ? List.of(workloads) : Waves.cut(workloads, size);
         List<WorkloadResult> results = new ArrayList<>();
-        for (HasMetadata workload : workloads) {
-            String workloadRefusal = guard.workloadRefusal(trigger, workload);
-            results.add(workloadRefusal != null
-                    ? WorkloadResult.failed(TargetResolver.ref(workload), workloadRefusal)
-                    : action.apply(workload, trigger, event));
+        for (HasMetadata workload : waves.get(0)) results.add(apply(action, trigger, workload, event));
+        // Later waves are started by the rollout follower, each once the one before it is Complete.
+        for (int i = 1; i < waves.size(); i++) {
+            for (HasMetadata w : waves.get(i)) {
+                WorkloadRef ref = TargetResolver.ref(w);
+                results.add(new WorkloadResult(ref, WorkloadResult.Outcome.WAITING, ref + " waits for wave " + (i + 1) + " of " + waves.size()));
+            }
         }
         Long generation = trigger.getMetadata().getGeneration();
         return FireResult.of(results).onGeneration(generation == null ? 0 : generation);
+    }
+
+    /**
+     * Starts a later wave of a fire (the rollout follower calls it when the wave before is Complete): each workload read
+     * again and acted on with the same checks as a fire, at this moment (the Trigger may be suspended, its grant gone).
+     */
+    List<WorkloadResult> runWave(Trigger trigger, String id, TriggerEvent event, List<WorkloadRef> wave) {
+        String refusal = trigger == null ? "Trigger " + id + " no longer exists" : guard.refusal(trigger);
+        WorkloadAction action = trigger == null ? null : actions.get(trigger.getSpec().actionOrDefault().typeOrDefault());
+        List<WorkloadResult> results = new ArrayList<>();
+        for (WorkloadRef ref : wave) {
+            if (refusal != null || action == null) {
+                results.add(WorkloadResult.failed(ref, "wave not started: " + (refusal != null ? refusal : "unknown action type")));
+                continue;
+            }
+            try {
+                HasMetadata workload = resolver.get(ref);
+                results.add(workload == null ? WorkloadResult.failed(ref, ref + " not found: it was deleted before its wave")
+                        : apply(action, trigger, workload, event));
+            } catch (RuntimeException e) {
+                results.add(WorkloadResult.failed(ref, e, KubernetesErrors.describe(e, "read", ref)));
+            }
+        }
+        return results;
+    }
+
+    private WorkloadResult apply(WorkloadAction action, Trigger trigger, HasMetadata workload, TriggerEvent event) {
+        String workloadRefusal = guard.workloadRefusal(trigger, workload);
+        return workloadRefusal != null ? WorkloadResult.failed(TargetResolver.ref(workload), workloadRefusal) : action.apply(workload, trigger, event);
     }
 }

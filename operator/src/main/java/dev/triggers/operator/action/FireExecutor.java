@@ -40,6 +40,7 @@ public final class FireExecutor implements AutoCloseable {
         this.records = new FireRecords(clock, timers, this.threads::recorderOf, this.threads::firesWaiting, recorder, metrics, triggers);
         records.onRolloutEnded(rolloutEnded);
         this.rollouts = RolloutTracker.start(client, clock, timers, following, triggers, records);
+        rollouts.startWavesWith((id, event, wave) -> runner.runWave(triggers.apply(id).orElse(null), id.toString(), event, wave));
         this.scheduler = new FireScheduler(clock, timers, this.threads.workers,
                 id -> triggers.apply(id).map(t -> t.getSpec().cooldownSecondsOrDefault()).orElse(0), RetryPolicy.DEFAULT,
                 (id, batch) -> runner.run(triggers.apply(id).orElse(null), id.toString(), batch.carried()),

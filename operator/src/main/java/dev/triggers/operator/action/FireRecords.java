@@ -103,6 +103,16 @@ final class FireRecords {
         inOrder.apply(trigger).execute(() -> triggers.apply(trigger).ifPresent(found -> recorder.recordWaiting(found, why)));
     }
 
+    /** A rollout moved on without a fire (a later wave started): status.lastRollout shows it, in order. */
+    void rolloutProgressed(ResourceID trigger) {
+        try {
+            inOrder.apply(trigger).execute(() -> triggers.apply(trigger)
+                    .ifPresent(found -> rollouts.apply(trigger).ifPresent(rollout -> recorder.recordRollout(found, rollout))));
+        } catch (RejectedExecutionException e) {
+            // Shutting down: the next leader follows it again.
+        }
+    }
+
     /**
      * Records a rollout that ended: its duration on the histogram (all outcomes), and, when the status shows it,
      * status.lastRollout and an Event RolloutComplete / RolloutFailed, in order with the Trigger's fire records.

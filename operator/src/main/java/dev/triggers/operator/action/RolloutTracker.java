@@ -50,6 +50,13 @@ final class RolloutTracker {
         static final Polling DEFAULT = new Polling(Duration.ofSeconds(2), Duration.ofSeconds(30));
     }
 
+    /** Starts a later wave of a fire (action.maxConcurrent): acts on its workloads, with a fire's checks. */
+    interface WaveStarter {
+        WaveStarter NONE = (trigger, event, wave) -> wave.stream().map(r -> WorkloadResult.failed(r, "waves are not started here")).toList();
+
+        List<WorkloadResult> start(ResourceID trigger, TriggerEvent event, List<WorkloadRef> wave);
+    }
+
     /** Told when a rollout ends; {@code shown} is false when the Trigger's own newer rollout replaces it on the status. */
     interface Ended {
         void ended(ResourceID trigger, RolloutStatus rollout, String action, Duration took, boolean shown);
@@ -69,6 +76,9 @@ final class RolloutTracker {
     private volatile BiConsumer<ResourceID, String> waiting = (id, why) -> {};
     private final Map<ResourceID, Resume> resumes = new ConcurrentHashMap<>();
     private volatile Consumer<ResourceID> released = id -> {};
+    private volatile WaveStarter waves = WaveStarter.NONE;
+    /** Told when a rollout moved on without a fire (a wave started), so that the status shows it. */
+    private volatile Consumer<ResourceID> progressed = id -> {};
     private final Map<ResourceID, Rollout> rollouts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> perNamespace = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
@@ -81,6 +91,7 @@ final class RolloutTracker {
         tracker.ownReads = reads;
         records.useRollouts(tracker::snapshot);
         tracker.waiting = records::waiting;
+        tracker.progressed = records::rolloutProgressed;
         return tracker;
     }
 
@@ -94,6 +105,11 @@ final class RolloutTracker {
         this.limits = limits;
         this.triggers = triggers;
         this.ended = ended;
+    }
+
+    /** Where the later waves of a fire are started (the executor's action runner). */
+    void startWavesWith(WaveStarter waves) {
+        this.waves = waves;
     }
 
     /** The scheduler holds the fires of a Trigger while {@link #holds} says so, and fires what waits when its rollout ends. */
@@ -116,6 +132,8 @@ final class RolloutTracker {
     void start(ResourceID id, TriggerEvent event, FireResult result) {
         List<WorkloadResult> started = result.workloads().stream()
                 .filter(w -> w.started() != null && FOLLOWED_KINDS.contains(w.workload().kind())).toList();
+        List<WorkloadRef> waiting = result.workloads().stream().filter(w -> w.outcome() == WorkloadResult.Outcome.WAITING)
+                .map(WorkloadResult::workload).toList();
         Trigger trigger = triggers.apply(id).orElse(null);
         if (!limits.enabled() || result.refused() || started.isEmpty() || trigger == null) return;
         Instant now = clock.instant();
@@ -127,7 +145,12 @@ final class RolloutTracker {
         String namespace = id.getNamespace().orElse("");
         Rollout rollout = new Rollout(id, event.id(), now, application, action, followed, timeout,
                 started.size() - followed.size());
-        if (!reserve(namespace, followed.size())) {
+        rollout.event = event;
+        // Waves: the first was this fire's; the others start one after the other, each the size of the first.
+        int waveSize = result.workloads().size() - waiting.size();
+        for (int i = 0; i < waiting.size(); i += waveSize) rollout.waves.add(waiting.subList(i, Math.min(waiting.size(), i + waveSize)));
+        rollout.reservedCount = followed.size() + waiting.size();
+        if (!reserve(namespace, rollout.reservedCount)) {
             String why = "not followed: the operator already follows its limit of rollouts"
                     + (count(namespace).get() + followed.size() > limits.perNamespace() ? " in namespace " + namespace : "");
             log.warn("{}: rollout of event {} {}", id, event.id(), why);
@@ -187,6 +210,7 @@ final class RolloutTracker {
         List<WorkloadResult> followed = found.size() > MAX_WORKLOADS ? found.subList(0, MAX_WORKLOADS) : found;
         Rollout rollout = new Rollout(id, shown.getEventId(), startedAt, trigger.getSpec().getTarget().isApplication(), action, followed,
                 trigger.getSpec().rolloutOrDefault().getTimeoutSeconds(), found.size() - followed.size());
+        rollout.reservedCount = followed.size();
         if (!reserve(id.getNamespace().orElse(""), followed.size())) return;
         if (rollouts.putIfAbsent(id, rollout) != null) {
             release(rollout); // a fire started a newer one meanwhile
@@ -330,7 +354,7 @@ final class RolloutTracker {
     private void release(Rollout rollout) {
         if (!rollout.reserved) return;
         rollout.reserved = false;
-        releaseCounts(rollout.trigger, rollout.workloads.size());
+        releaseCounts(rollout.trigger, rollout.reservedCount);
     }
 
     private void releaseCounts(ResourceID trigger, int n) {
@@ -393,8 +417,36 @@ final class RolloutTracker {
             if (rollout.outcome != null) return;
             outcome = rollout.outcome();
         }
-        if (outcome != null) finish(rollout, outcome, true);
+        if (outcome != null && RolloutStatus.COMPLETE.equals(outcome.state()) && !rollout.waves.isEmpty()) startWave(rollout);
+        else if (outcome != null) finish(rollout, outcome, true);
         else schedule(rollout, next(rollout.nextDelay));
+    }
+
+    /** The waves before are Complete: the next one is acted on (on this read thread) and followed from now on. */
+    private void startWave(Rollout rollout) {
+        List<WorkloadRef> wave;
+        int number;
+        synchronized (rollout) {
+            if (rollout.outcome != null || rollout.waves.isEmpty()) return;
+            wave = rollout.waves.remove(0);
+            number = ++rollout.wave;
+        }
+        log.info("{}: rollout of event {}: wave {} starts ({})", rollout.trigger, rollout.eventId, number, wave);
+        List<WorkloadResult> results = waves.start(rollout.trigger, rollout.event, wave);
+        Instant now = clock.instant();
+        synchronized (rollout) {
+            for (WorkloadResult r : results) {
+                RolloutStart start = r.started() != null ? r.started() : new RolloutStart(0, 0, 0);
+                int seconds = rollout.timeoutSeconds != null ? rollout.timeoutSeconds : start.deadlineSeconds();
+                Followed followed = new Followed(r.workload(), start, now.plusSeconds(seconds));
+                if (r.started() == null) {
+                    followed.progress = new RolloutProgress.Progress(r.failed() ? RolloutStatus.FAILED : RolloutStatus.COMPLETE, r.message());
+                }
+                rollout.workloads.add(followed);
+            }
+        }
+        progressed.accept(rollout.trigger);
+        schedule(rollout, polling.first());
     }
 
     private Duration next(Duration delay) {
@@ -417,6 +469,11 @@ final class RolloutTracker {
         Instant now = clock.instant();
         synchronized (rollout) {
             if (rollout.outcome != null) return;
+            if (!rollout.waves.isEmpty()) {
+                // A wave that did not complete stops the waves after it: named on the status.
+                String left = rollout.waves.stream().flatMap(List::stream).map(WorkloadRef::toString).collect(Collectors.joining(", "));
+                outcome = new Outcome(outcome.state(), outcome.reason() + "; not restarted (later waves): " + left);
+            }
             rollout.outcome = outcome;
             cancel(rollout);
             for (Followed w : rollout.workloads) {
@@ -484,6 +541,14 @@ final class RolloutTracker {
         final Integer timeoutSeconds;
         final int notFollowed;
         final List<Followed> workloads = new ArrayList<>();
+        /** The waves not started yet (action.maxConcurrent), in order. */
+        final List<List<WorkloadRef>> waves = new ArrayList<>();
+        /** The event of the fire, carried by each later wave. */
+        TriggerEvent event;
+        /** Waves started so far (the fire's own is 1). */
+        int wave = 1;
+        /** Workloads counted against the limits for this rollout, every wave's. */
+        int reservedCount;
         Outcome outcome;
         Runnable timer;
         Duration nextDelay;
@@ -526,11 +591,21 @@ final class RolloutTracker {
 
         /** As the status shows it: ended with {@code state} (null: as it stands, Progressing). */
         RolloutStatus status(String state, String reason, String endedAt) {
-            List<RolloutStatus.WorkloadRollout> entries = !application ? null : workloads.stream()
+            List<RolloutStatus.WorkloadRollout> entries = !application ? null : new ArrayList<>(workloads.stream()
                     .map(w -> new RolloutStatus.WorkloadRollout(w.ref.kind(), w.ref.name(), w.progress.state(), FireRecorder.truncate(w.progress.reason())))
-                    .toList();
-            String now = state != null ? reason : workloads.size() == 1 ? workloads.get(0).progress.reason()
-                    : workloads.stream().filter(w -> w.progress.ended()).count() + " of " + workloads.size() + " workloads done";
+                    .toList());
+            int number = wave;
+            for (List<WorkloadRef> later : waves) {
+                number++;
+                for (WorkloadRef ref : later) {
+                    if (entries.size() >= MAX_WORKLOADS) break;
+                    entries.add(state == null ? new RolloutStatus.WorkloadRollout(ref.kind(), ref.name(), RolloutStatus.WAITING, "wave " + number)
+                            : new RolloutStatus.WorkloadRollout(ref.kind(), ref.name(), RolloutStatus.NOT_RESTARTED, "wave " + number + " not started"));
+                }
+            }
+            String now = state != null ? reason : workloads.size() == 1 && waves.isEmpty() && wave == 1 ? workloads.get(0).progress.reason()
+                    : (waves.isEmpty() && wave == 1 ? "" : "wave " + wave + " of " + (wave + waves.size()) + ": ")
+                    + workloads.stream().filter(w -> w.progress.ended()).count() + " of " + workloads.size() + " workloads done";
             return new RolloutStatus(eventId, startedAt.toString(), state != null ? state : RolloutStatus.PROGRESSING,
                     FireRecorder.truncate(now), endedAt, entries);
         }

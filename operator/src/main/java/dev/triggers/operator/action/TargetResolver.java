@@ -52,6 +52,17 @@ public final class TargetResolver {
         return found;
     }
 
+    /** One workload the target resolved before, read again by name (null: it is gone). */
+    public HasMetadata get(WorkloadRef ref) {
+        var apps = client.apps();
+        return switch (ref.kind()) {
+            case WorkloadRef.STATEFUL_SET -> apps.statefulSets().inNamespace(ref.namespace()).withName(ref.name()).get();
+            case WorkloadRef.DAEMON_SET -> apps.daemonSets().inNamespace(ref.namespace()).withName(ref.name()).get();
+            case ArgoRollouts.KIND -> ArgoRollouts.get(client, ref.namespace(), ref.name());
+            default -> apps.deployments().inNamespace(ref.namespace()).withName(ref.name()).get();
+        };
+    }
+
     /** What to tell a person when {@link #resolve} found nothing. */
     public static String notFoundMessage(Trigger trigger) {
         TargetRef target = trigger.getSpec().getTarget();

@@ -30,6 +30,8 @@ public record WorkloadResult(WorkloadRef workload, Outcome outcome, String messa
         AT_CEILING,
         /** A paused Deployment: not patched; with rollout following on, the fire waits until it is resumed. */
         PAUSED,
+        /** A workload of a later wave (action.maxConcurrent): not patched yet; the rollout follower starts its wave. */
+        WAITING,
         FAILED,
         /** Failed for a reason that passes (API unreachable, conflict, 5xx): the executor retries. */
         UNAVAILABLE

@@ -74,6 +74,7 @@ public final class SpecValidator {
         }
         validateTarget(trigger, config, problems);
         validateAction(spec.getAction(), problems);
+        validateWaves(trigger, config, problems);
         problems.addAll(dev.triggers.operator.schedule.MaintenanceWindows.problems(spec.getWindows()));
         if (spec.getCooldownSeconds() != null && (spec.getCooldownSeconds() < 0 || spec.getCooldownSeconds() > 86400)) {
             problems.add("spec.cooldownSeconds must be between 0 and 86400, not " + spec.getCooldownSeconds());
@@ -160,6 +161,24 @@ public final class SpecValidator {
         String mode = rollout.getWhileProgressing();
         if (mode != null && !RolloutSpec.QUEUE.equals(mode) && !RolloutSpec.RESTART.equals(mode)) {
             problems.add("spec.rollout.whileProgressing '" + (mode.length() > 32 ? mode.substring(0, 32) + "..." : mode) + "' is not supported: use Queue (the default) or Restart");
+        }
+    }
+
+    private static void validateWaves(Trigger trigger, OperatorConfig config, List<String> problems) {
+        ActionSpec action = trigger.getSpec().getAction();
+        String waves = action == null ? null : action.getMaxConcurrent();
+        if (waves == null) return;
+        if (!waves.matches(ActionSpec.MAX_CONCURRENT_PATTERN)) {
+            problems.add("spec.action.maxConcurrent '" + abbreviate(waves) + "' is not a count (1 to 9999) or a percentage (1% to 100%), e.g. 1 or 25%");
+        }
+        if (trigger.getSpec().getTarget() == null || !trigger.getSpec().getTarget().isApplication()) {
+            problems.add("spec.action.maxConcurrent restarts an Application's workloads in waves: set spec.target.kind Application, or remove it");
+        }
+        if (!ActionSpec.REDEPLOY.equals(action.typeOrDefault())) {
+            problems.add("spec.action.maxConcurrent is only for action type Redeploy");
+        }
+        if (!config.rollouts().enabled()) {
+            problems.add("spec.action.maxConcurrent needs rollout following, which this operator has off (FOLLOW_ROLLOUTS=false): a wave starts when the one before it is Complete");
         }
     }
 

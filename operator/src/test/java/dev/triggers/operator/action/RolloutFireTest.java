@@ -245,6 +245,87 @@ class RolloutFireTest {
         assertThat(states).hasSize(2);
     }
 
+    /**
+     * Waves: an application of 4 Deployments with maxConcurrent 1 restarts them one at a time, in order (the wave label
+     * first: "d" is labelled wave 0; then by name), each once the one before it is Complete, as its controller reports.
+     */
+    @Test
+    void maxConcurrentOneRestartsFourDeploymentsInFourWavesEachAfterThePreviousIsComplete() throws Exception {
+        application("a", "b", "c");
+        cluster.deployment(NS, "d", 1, Map.of("app.kubernetes.io/instance", "shop", Waves.WAVE_LABEL, "0"));
+        cluster.create(waves("restart-shop", "1"));
+        awaitReady("restart-shop");
+
+        FireResult result = fire("restart-shop", "w1").get(30, TimeUnit.SECONDS);
+        assertThat(result.succeeded()).as(result.summary()).isTrue();
+        assertThat(result.summary()).contains("restarted Deployment shop/d", "Deployment shop/a waits for wave 2 of 4",
+                "Deployment shop/c waits for wave 4 of 4");
+        List<String> order = List.of("d", "a", "b", "c");
+        for (int wave = 0; wave < order.size(); wave++) {
+            String now = order.get(wave);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(templateEventId(now)).isEqualTo("w1"));
+            for (String later : order.subList(wave + 1, order.size())) {
+                assertThat(templateEventId(later)).as("%s waits for its wave", later).isNull();
+            }
+            int number = wave + 1;
+            await().untilAsserted(() -> assertThat(rollout("restart-shop").getReason()).startsWith("wave " + number + " of 4"));
+            controllers.deploymentComplete(NS, now);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(rollout("restart-shop").getState()).isEqualTo(RolloutStatus.COMPLETE));
+        assertThat(rollout("restart-shop").getWorkloads()).extracting(RolloutStatus.WorkloadRollout::getName).containsExactly("d", "a", "b", "c");
+        assertThat(rollout("restart-shop").getWorkloads()).allSatisfy(w -> assertThat(w.getState()).isEqualTo(RolloutStatus.COMPLETE));
+    }
+
+    @Test
+    void aFailedSecondWaveStopsTheWavesAfterItAndTheStatusNamesThem() throws Exception {
+        application("a", "b", "c", "d");
+        cluster.create(waves("restart-shop", "25%"));
+        awaitReady("restart-shop");
+
+        assertThat(fire("restart-shop", "w1").get(30, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(templateEventId("a")).isEqualTo("w1");
+        controllers.deploymentComplete(NS, "a");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(templateEventId("b")).isEqualTo("w1"));
+        await().untilAsserted(() -> assertThat(rollout("restart-shop").getWorkloads()).extracting(RolloutStatus.WorkloadRollout::getState)
+                .containsExactly(RolloutStatus.COMPLETE, RolloutStatus.PROGRESSING, RolloutStatus.WAITING, RolloutStatus.WAITING));
+        controllers.deploymentDeadlineExceeded(NS, "b");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(rollout("restart-shop").getState()).isEqualTo(RolloutStatus.FAILED));
+        assertThat(rollout("restart-shop").getReason()).contains("Deployment shop/b exceeded its progress deadline")
+                .endsWith("not restarted (later waves): Deployment shop/c, Deployment shop/d");
+        assertThat(rollout("restart-shop").getWorkloads()).extracting(RolloutStatus.WorkloadRollout::getState)
+                .containsExactly(RolloutStatus.COMPLETE, RolloutStatus.FAILED, RolloutStatus.NOT_RESTARTED, RolloutStatus.NOT_RESTARTED);
+        assertThat(templateEventId("c")).isNull();
+        assertThat(templateEventId("d")).isNull();
+    }
+
+    /** examples/cluster-only/application-waves.yaml as written: its first wave is one workload, the next waits for it. */
+    @Test
+    void theWavesExampleRestartsOneWorkloadAtATime() throws Exception {
+        cluster.namespace("demo");
+        for (String name : List.of("web", "worker")) cluster.deployment("demo", name, 1, Map.of("app.kubernetes.io/instance", "shop"));
+        dev.triggers.operator.testing.Manifests.apply(cluster.client(),
+                dev.triggers.operator.testing.Manifests.examplesDir().resolve("cluster-only/application-waves.yaml"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.trigger("demo", "restart-shop-in-waves").getStatus())
+                .isNotNull().extracting(TriggerStatus::getStatus).isEqualTo(TriggerStatus.READY));
+        FireResult result = operator.executor().submit(new ResourceID("restart-shop-in-waves", "demo"),
+                new TriggerEvent(TriggerEvent.WEBHOOK, "e1", Instant.now())).get(30, TimeUnit.SECONDS);
+        assertThat(result.summary()).isEqualTo("restarted Deployment demo/web; Deployment demo/worker waits for wave 2 of 2");
+        controllers.deploymentComplete("demo", "web");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.getDeployment("demo", "worker").getSpec().getTemplate()
+                .getMetadata().getAnnotations()).containsEntry(RedeployAction.EVENT_ID, "e1"));
+    }
+
+    void application(String... names) {
+        for (String name : names) cluster.deployment(NS, name, 1, Map.of("app.kubernetes.io/instance", "shop"));
+    }
+
+    static Trigger waves(String name, String maxConcurrent) {
+        Trigger t = Triggers.application(NS, name, "shop");
+        t.getSpec().getAction().setMaxConcurrent(maxConcurrent);
+        return t;
+    }
+
     CompletableFuture<FireResult> fire(String trigger, String eventId) {
         return operator.executor().submit(new ResourceID(trigger, NS), new TriggerEvent(TriggerEvent.WEBHOOK, eventId, Instant.now()));
     }
@@ -260,7 +341,8 @@ class RolloutFireTest {
     }
 
     String templateEventId(String deployment) {
-        return cluster.getDeployment(NS, deployment).getSpec().getTemplate().getMetadata().getAnnotations().get(RedeployAction.EVENT_ID);
+        Map<String, String> annotations = cluster.getDeployment(NS, deployment).getSpec().getTemplate().getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(RedeployAction.EVENT_ID);
     }
 
     List<Event> events(String trigger) {

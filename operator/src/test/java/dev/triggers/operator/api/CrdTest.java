@@ -72,6 +72,8 @@ class CrdTest {
                 "!has(self.revertAfterSeconds) || self.revertAfterSeconds >= 1");
         assertThat(props.get("suspendUntil").getPattern()).as("RFC 3339, as the operator parses it").startsWith("^[0-9]{4}-");
         assertThat(rules(props.get("windows").getItems().getSchema())).contains("duration(self.duration) > duration('0s')");
+        assertThat(rules(props.get("action"))).contains("!has(self.maxConcurrent) || !has(self.type) || self.type == 'Redeploy'");
+        assertThat(rules(spec)).contains("!has(self.action) || !has(self.action.maxConcurrent) || (has(self.target.kind) && self.target.kind == 'Application')");
         assertThat(rules(props.get("target"))).contains("!has(self.kind) || self.kind in ['Deployment', 'Application', 'Rollout']");
     }
 

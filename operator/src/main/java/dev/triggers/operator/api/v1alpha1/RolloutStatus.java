@@ -14,6 +14,10 @@ public class RolloutStatus {
     public static final String SUPERSEDED = "Superseded";
     /** The operator did not follow it: its namespace or the operator is at its limit of rollouts followed. */
     public static final String NOT_FOLLOWED = "NotFollowed";
+    /** Waves (action.maxConcurrent): a workload whose wave has not started yet. */
+    public static final String WAITING = "Waiting";
+    /** Waves: a workload whose wave never started, because a wave before it failed or was superseded. */
+    public static final String NOT_RESTARTED = "NotRestarted";
 
     @JsonPropertyDescription("The id of the event whose fire started the rollout.")
     private String eventId;

@@ -13,6 +13,8 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /** What fires (source), what is acted on (target) and how (action). */
+@io.fabric8.generator.annotation.ValidationRule(value = "!has(self.action) || !has(self.action.maxConcurrent) || (has(self.target.kind) && self.target.kind == 'Application')",
+        message = "action.maxConcurrent needs target.kind Application")
 public class TriggerSpec extends SpecObject {
     /** RFC 3339 with a 'T', seconds and an offset: what {@link OffsetDateTime#parse} reads. */
     static final String SUSPEND_UNTIL_PATTERN =
