@@ -322,7 +322,8 @@ class RolloutTrackerTest {
     @Test
     void onlyKindsWhoseRolloutCanBeReadAreFollowed() {
         Trigger t = trigger(Triggers.redeploy(NS, "restart-web", "web"));
-        WorkloadRef other = new WorkloadRef("Rollout", NS, "web");
+        // An Argo Rollout is followed now (RolloutProgress reads its phase); a kind it cannot read is not.
+        WorkloadRef other = new WorkloadRef("CronJob", NS, "web");
         tracker.start(ResourceID.fromResource(t), new TriggerEvent(TriggerEvent.WEBHOOK, "e1", time.instant()),
                 FireResult.of(List.of(new WorkloadResult(other, WorkloadResult.Outcome.PATCHED, "scaled").startedRollout(new RolloutStart(2, 3, 600)))));
         assertThat(shown(t)).isNull();
