@@ -63,6 +63,7 @@ final class RolloutTracker {
     }
 
     private final KubernetesClient client;
+    private final TargetResolver targets;
     private final Clock clock;
     private final Timers timers;
     private final Executor reads;
@@ -98,6 +99,7 @@ final class RolloutTracker {
     RolloutTracker(KubernetesClient client, Clock clock, Timers timers, Executor reads, Polling polling, RolloutFollowing limits,
                    Function<ResourceID, Optional<Trigger>> triggers, Ended ended) {
         this.client = client;
+        this.targets = new TargetResolver(client);
         this.clock = clock;
         this.timers = timers;
         this.reads = reads;
@@ -200,7 +202,7 @@ final class RolloutTracker {
         }
         boolean scaleUp = ActionSpec.SCALE_UP.equals(trigger.getSpec().actionOrDefault().typeOrDefault());
         List<WorkloadResult> found = new ArrayList<>();
-        for (HasMetadata w : new TargetResolver(client).resolve(trigger)) {
+        for (HasMetadata w : targets.resolve(trigger)) {
             if (!FOLLOWED_KINDS.contains(w.getKind())) continue;
             found.add(new WorkloadResult(TargetResolver.ref(w), WorkloadResult.Outcome.ALREADY_APPLIED, "followed again")
                     .startedRollout(RolloutStart.of(w, scaleUp ? ScaleUpAction.replicas(w) : 0)));
@@ -296,7 +298,7 @@ final class RolloutTracker {
         boolean stillPaused = false;
         for (WorkloadRef ref : resume.workloads) {
             try {
-                HasMetadata live = get(ref);
+                HasMetadata live = targets.get(ref);
                 if (live instanceof io.fabric8.kubernetes.api.model.apps.Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) stillPaused = true;
             } catch (RuntimeException e) {
                 stillPaused = true; // read again later
@@ -398,7 +400,7 @@ final class RolloutTracker {
         for (Followed w : open) {
             RolloutProgress.Progress progress;
             try {
-                progress = RolloutProgress.of(get(w.ref), w.ref, w.start, rollout.eventId, scaleUp);
+                progress = RolloutProgress.of(targets.get(w.ref), w.ref, w.start, rollout.eventId, scaleUp);
             } catch (RuntimeException e) {
                 progress = RolloutProgress.Progress.progressing(KubernetesErrors.describe(e, "read", w.ref));
             }
@@ -452,16 +454,6 @@ final class RolloutTracker {
     private Duration next(Duration delay) {
         Duration longer = Duration.ofMillis(delay.toMillis() * 3 / 2);
         return longer.compareTo(polling.max()) > 0 ? polling.max() : longer;
-    }
-
-    private HasMetadata get(WorkloadRef ref) {
-        var apps = client.apps();
-        return switch (ref.kind()) {
-            case WorkloadRef.STATEFUL_SET -> apps.statefulSets().inNamespace(ref.namespace()).withName(ref.name()).get();
-            case WorkloadRef.DAEMON_SET -> apps.daemonSets().inNamespace(ref.namespace()).withName(ref.name()).get();
-            case ArgoRollouts.KIND -> ArgoRollouts.get(client, ref.namespace(), ref.name());
-            default -> apps.deployments().inNamespace(ref.namespace()).withName(ref.name()).get();
-        };
     }
 
     private void finish(Rollout rollout, Outcome outcome, boolean shown) {

@@ -226,11 +226,7 @@ public final class ScaleReverts {
         String refusal = refusal(trigger, r);
         if (refusal != null) return new Undone(true, "not reverted: " + refusal);
         String ns = r.getNamespace();
-        HasMetadata workload = switch (r.getKind()) {
-            case WorkloadRef.STATEFUL_SET -> client.apps().statefulSets().inNamespace(ns).withName(r.getName()).get();
-            case ArgoRollouts.KIND -> ArgoRollouts.get(client, ns, r.getName());
-            default -> client.apps().deployments().inNamespace(ns).withName(r.getName()).get();
-        };
+        HasMetadata workload = new TargetResolver(client).get(new WorkloadRef(r.getKind(), ns, r.getName()));
         if (workload == null) return new Undone(true, r.getKind() + " " + where(r) + " is gone: nothing to revert");
         String workloadRefusal = guard.workloadRefusal(trigger, workload);
         if (workloadRefusal != null) return new Undone(true, "not reverted: " + workloadRefusal);

@@ -122,8 +122,9 @@ class RolloutFireTest {
 
         List<CompletableFuture<FireResult>> waiting = new ArrayList<>();
         for (int i = 1; i <= 20; i++) waiting.add(fire("restart-web", "e" + i));
-        Thread.sleep(3000); // the tracker has read the Deployment at least once meanwhile: still rolling
-        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        // For 3 s, long enough for the tracker to read the Deployment at least once: still rolling, nothing fires.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(waiting).noneMatch(CompletableFuture::isDone));
         assertThat(templateEventId("web")).isEqualTo("e0");
         assertThat(cluster.getDeployment(NS, "web").getMetadata().getGeneration()).isEqualTo(2L);
 
@@ -167,8 +168,9 @@ class RolloutFireTest {
         await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getWaitingFor())
                 .contains("Deployment shop/web is paused").contains("kubectl rollout resume deployment/web -n shop").contains("fire once it is resumed"));
         for (int i = 2; i <= 5; i++) waiting.add(fire("restart-web", "e" + i));
-        Thread.sleep(3000); // the tracker has read the Deployment meanwhile: still paused
-        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        // For 3 s, long enough for the tracker to read the Deployment meanwhile: still paused, nothing fires.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(waiting).noneMatch(CompletableFuture::isDone));
         assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
         Trigger paused = cluster.trigger(NS, "restart-web");
         assertThat(paused.getStatus().getStatus()).as("waiting is not an error").isEqualTo(TriggerStatus.READY);
@@ -199,8 +201,8 @@ class RolloutFireTest {
         assertThat(waiting.get(30, TimeUnit.SECONDS).refused()).isTrue();
         await().untilAsserted(() -> assertThat(cluster.trigger(NS, "restart-web").getStatus().getWaitingFor()).isNull());
         cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> { d.getSpec().setPaused(false); return d; });
-        Thread.sleep(3000);
-        assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty());
     }
 
     @Test
