@@ -83,7 +83,8 @@ final class WebhookIngestScenario implements Benchmarks.Scenario {
         env.namespace(NS);
         BenchFixtures.deployment(client, NS, "web");
         env.startOperator(Map.of());
-        for (int i = 0; i < TRIGGERS; i++) env.create(BenchFixtures.webhookTrigger(NS, "hook-" + i, "web", 5));
+        int cooldown = Integer.parseInt(env.options.option("cooldown", "5"));
+        for (int i = 0; i < TRIGGERS; i++) env.create(BenchFixtures.webhookTrigger(NS, "hook-" + i, "web", cooldown));
         BenchFixtures.awaitAll(env, TRIGGERS, BenchFixtures::ready, Duration.ofSeconds(120));
         String[] tokens = new String[TRIGGERS];
         for (int i = 0; i < TRIGGERS; i++) tokens[i] = BenchFixtures.token(client, NS, "hook-" + i);

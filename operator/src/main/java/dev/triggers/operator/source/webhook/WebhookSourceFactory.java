@@ -230,9 +230,13 @@ public final class WebhookSourceFactory implements SourceFactory {
 
     /** Counts what became of accepted events: fired (its fire, or the one it was folded into, succeeded), dropped, forwarded. */
     void eventOutcome(String namespace, String name, String outcome) {
+        eventOutcome(namespace, name, outcome, 1);
+    }
+
+    void eventOutcome(String namespace, String name, String outcome, long events) {
         outcomes.computeIfAbsent(new Outcome(namespace, name, outcome), o -> Counter.builder("trigger_webhook_events_total")
                 .description("Accepted webhook events, by what became of them")
-                .tags("namespace", o.namespace(), "trigger", o.trigger(), "outcome", o.outcome()).register(metrics)).increment();
+                .tags("namespace", o.namespace(), "trigger", o.trigger(), "outcome", o.outcome()).register(metrics)).increment(events);
     }
 
     /** The tags of one trigger_webhook_events_total series. */

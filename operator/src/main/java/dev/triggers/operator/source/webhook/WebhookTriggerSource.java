@@ -362,8 +362,39 @@ final class WebhookTriggerSource implements TriggerSource {
      */
     CompletableFuture<Void> accept(TriggerEvent event) {
         FireExecutor.Accepted accepted = context.fireAccepted(event);
-        settleAfter(accepted.fired(), event, 1);
+        settleOnce(accepted.fired(), event);
         return accepted.recorded();
+    }
+
+    /** The fire the last accepted calls fold into, and how many of them share it (both guarded by this). */
+    private CompletableFuture<FireResult> awaited;
+    private long[] sharing;
+
+    /**
+     * Calls that fold into one fire share its future: it gets one callback, which settles them all, and the others only
+     * count. A flood during a long cooldown then costs no memory per call (a callback each grew the heap until the fire).
+     */
+    private void settleOnce(CompletableFuture<FireResult> fired, TriggerEvent event) {
+        long[] count;
+        synchronized (this) {
+            if (fired == awaited) {
+                sharing[0]++;
+                return;
+            }
+            awaited = fired;
+            count = sharing = new long[] {1};
+        }
+        settleAfter(fired, event, 1, () -> {
+            synchronized (this) {
+                if (awaited == fired) awaited = null; // a call that still gets this future settles on its own
+                return count[0];
+            }
+        });
+    }
+
+    /** Callbacks waiting on the fire the last accepted calls fold into, and how many calls share it (tests). */
+    synchronized long[] awaitedFire() {
+        return awaited == null ? new long[] {0, 0} : new long[] {awaited.getNumberOfDependents(), sharing[0]};
     }
 
     /** The events an earlier leader answered 202 for and had not fired (status.acceptedEvents): fired here, once. */
@@ -384,44 +415,51 @@ final class WebhookTriggerSource implements TriggerSource {
         List<CompletableFuture<FireResult>> futures = context.recoverAccepted(events);
         for (int i = 0; i < futures.size(); i++) {
             TriggerEvent event = events.get(i);
-            settleAfter(futures.get(i), event, 1);
+            settleAfter(futures.get(i), event, 1, () -> 1L);
         }
     }
 
-    private void submit(TriggerEvent event, int attempt) {
-        settleAfter(context.fire(event), event, attempt);
+    private void submit(TriggerEvent event, int attempt, long events) {
+        settleAfter(context.fire(event), event, attempt, () -> events);
     }
 
-    /** A fired event is counted; one not fired is retried, or dropped and said so (see {@link #notFired}). */
-    private void settleAfter(CompletableFuture<FireResult> fired, TriggerEvent event, int attempt) {
-        Acknowledgement.afterFire(fired, ok -> factory.eventOutcome(namespace, name, "fired"), r -> notFired(event, attempt, r));
+    /**
+     * The fire's events are counted as fired; if it failed they are retried as one (they would fold into one fire
+     * anyway), or dropped and said so (see {@link #notFired}).
+     *
+     * @param events how many accepted calls the fire settles, read once it ended
+     */
+    private void settleAfter(CompletableFuture<FireResult> fired, TriggerEvent event, int attempt, java.util.function.LongSupplier events) {
+        Acknowledgement.afterFire(fired, ok -> factory.eventOutcome(namespace, name, "fired", events.getAsLong()),
+                r -> notFired(event, attempt, events.getAsLong(), r));
     }
 
-    private void notFired(TriggerEvent event, int attempt, FireResult r) {
+    private void notFired(TriggerEvent event, int attempt, long events, FireResult r) {
         if (r.refused()) {
             // Refused at the moment of the patch (suspended, invalid, not granted, deleted): the executor
             // counted and recorded it; retrying would only be refused again.
-            factory.eventOutcome(namespace, name, "dropped");
+            factory.eventOutcome(namespace, name, "dropped", events);
             return;
         }
         WebhookTriggerSource now = factory.local(context.trigger()).orElse(null);
         if (now == null) {
-            drop(event, "its Trigger is suspended, deleted or invalid now (last fire: " + r.summary() + ")");
+            drop(event, events, "its Trigger is suspended, deleted or invalid now (last fire: " + r.summary() + ")");
         } else if (attempt >= factory.settings().fireAttempts()) {
-            drop(event, "its fire failed " + attempt + " times, last: " + r.summary());
+            drop(event, events, "its fire failed " + attempt + " times, last: " + r.summary());
         } else {
             Duration delay = factory.settings().retryDelay(attempt + 1);
             log.info("{}/{}: webhook event {} not fired yet ({}), retry {} in {} ms", namespace, name, event.id(),
                     r.summary(), attempt, delay.toMillis());
             // Retry through the Trigger's current source, so a swapped source still carries it.
-            factory.scheduleRecheck(() -> now.submit(event, attempt + 1), delay);
+            factory.scheduleRecheck(() -> now.submit(event, attempt + 1, events), delay);
         }
     }
 
-    private void drop(TriggerEvent event, String why) {
-        String message = "webhook event " + event.id() + " was accepted but not fired: " + why;
+    private void drop(TriggerEvent event, long events, String why) {
+        String message = "webhook event " + event.id() + (events > 1 ? " (with " + (events - 1) + " more folded into its fire)" : "")
+                + " was accepted but not fired: " + why;
         log.warn("{}/{}: {}", namespace, name, message);
-        factory.eventOutcome(namespace, name, "dropped");
+        factory.eventOutcome(namespace, name, "dropped", events);
         context.recordEvent(true, REASON_DROPPED, message);
     }
 

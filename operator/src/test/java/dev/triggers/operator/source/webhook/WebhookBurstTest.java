@@ -74,4 +74,28 @@ class WebhookBurstTest {
         assertThat(f.counter("trigger_events_coalesced_total", "trigger", "deploy-web")).isEqualTo((double) status.getCoalescedCount());
         assertThat(ids).contains(f.template("web").get(RedeployAction.EVENT_ID), status.getLastEvent().getId());
     }
+
+    @Test
+    void callsThatFoldIntoOneFireDuringALongCooldownHoldOneCallbackNotOneEach() {
+        Trigger trigger = Triggers.redeploy(NS, "deploy-long", "web");
+        trigger.getSpec().setCooldownSeconds(3600);
+        WebhookSource webhook = new WebhookSource();
+        webhook.setRateLimitPerMinute(WebhookSourceFactory.MAX_RATE_LIMIT_PER_MINUTE);
+        trigger.getSpec().getSource().setWebhook(webhook);
+        f.cluster.create(trigger);
+        f.awaitReady("deploy-long");
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.factory.port() + "/hooks/" + NS + "/deploy-long"))
+                .header("Authorization", "Bearer " + f.token("deploy-long")).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        assertThat(f.http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).join().statusCode()).isEqualTo(202);
+        await().untilAsserted(() -> assertThat(f.status("deploy-long").getFireCount()).isEqualTo(1L));
+
+        // The next 500 wait for the end of the hour's cooldown, folded into one fire.
+        List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 500)
+                .mapToObj(i -> f.http.sendAsync(request, HttpResponse.BodyHandlers.ofString())).toList();
+        for (CompletableFuture<HttpResponse<String>> call : calls) assertThat(call.join().statusCode()).isEqualTo(202);
+        long[] awaited = f.factory.local(new io.javaoperatorsdk.operator.processing.event.ResourceID("deploy-long", NS)).orElseThrow().awaitedFire();
+        assertThat(awaited[1]).as("calls sharing the waiting fire").isEqualTo(500);
+        assertThat(awaited[0]).as("callbacks on it").isBetween(1L, 2L);
+    }
 }
