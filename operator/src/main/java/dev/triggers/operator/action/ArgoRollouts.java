@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.support.PatchTargets;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -53,7 +54,7 @@ public final class ArgoRollouts {
     /** The Rollout as a resource to patch (through the object in hand: no GET first). */
     static Resource<GenericKubernetesResource> resource(KubernetesClient client, HasMetadata rollout) {
         return client.genericKubernetesResources(CONTEXT).inNamespace(rollout.getMetadata().getNamespace())
-                .resource((GenericKubernetesResource) rollout);
+                .resource(PatchTargets.of((GenericKubernetesResource) rollout));
     }
 
     /** spec.replicas (1 when unset, as Argo Rollouts defaults it). */

@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.support.PatchTargets;
 import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.RolloutStatus;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -113,7 +114,7 @@ public final class FireRecorder {
 
     /** Writes the temporary scale-up's part of the record (scaleReverts, lastRevert; see ScaleReverts); throws if it fails. */
     void recordReverts(Trigger trigger, Map<String, Object> status) {
-        client.resources(Trigger.class).resource(trigger).subresource("status")
+        client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
     }
 
@@ -126,8 +127,8 @@ public final class FireRecorder {
 
     private boolean patchStatus(Trigger trigger, Map<String, Object> status, String what) {
         try {
-            // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
-            client.resources(Trigger.class).resource(trigger).subresource("status")
+            // Through PatchTargets: fabric8's withName(..).patch(..) would GET the object first.
+            client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status")
                     .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
             return true;
         } catch (RuntimeException e) {
@@ -140,7 +141,7 @@ public final class FireRecorder {
     /** Patches status.lastRollout (a rollout that ended); returns false if the patch failed. */
     public boolean recordRollout(Trigger trigger, RolloutStatus rollout) {
         try {
-            client.resources(Trigger.class).resource(trigger).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+            client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
                     client.getKubernetesSerialization().asJson(Map.of("status", Map.of("lastRollout", rolloutPatch(rollout)))));
             return true;
         } catch (RuntimeException e) {
@@ -155,7 +156,7 @@ public final class FireRecorder {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("waitingFor", why);
         try {
-            client.resources(Trigger.class).resource(trigger).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+            client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
                     client.getKubernetesSerialization().asJson(Map.of("status", status)));
         } catch (RuntimeException e) {
             log.warn("{}/{}: could not record on status why events wait: {}", trigger.getMetadata().getNamespace(),
@@ -181,7 +182,7 @@ public final class FireRecorder {
      */
     public void recordAccepted(Trigger trigger, TriggerEvent event) {
         var record = new TriggerStatus.EventRecord(event.source(), event.id(), event.receivedAt().toString(), event.caller());
-        client.resources(Trigger.class).resource(trigger).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+        client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
                 client.getKubernetesSerialization().asJson(Map.of("status", Map.of("acceptedEvents", Map.of(event.id(), record)))));
     }
 

@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.support.PatchTargets;
 import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.Trigger;
@@ -62,8 +63,8 @@ public final class RedeployAction implements WorkloadAction {
         String patch = client.getKubernetesSerialization().asJson(
                 Map.of("spec", Map.of("template", Map.of("metadata", Map.of("annotations", wanted)))));
         try {
-            // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
-            HasMetadata patched = client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            // Through PatchTargets: fabric8's withName(..).patch(..) would GET the object first.
+            HasMetadata patched = client.resource(PatchTargets.of(workload)).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
             return new WorkloadResult(ref, WorkloadResult.Outcome.PATCHED, "restarted " + ref)
                     .startedRollout(RolloutStart.of(patched == null ? workload : patched, 0));
         } catch (RuntimeException e) {

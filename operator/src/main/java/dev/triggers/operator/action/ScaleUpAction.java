@@ -1,5 +1,6 @@
 package dev.triggers.operator.action;
 
+import dev.triggers.operator.support.PatchTargets;
 import dev.triggers.operator.support.KubernetesErrors;
 import dev.triggers.operator.api.v1alpha1.ActionSpec;
 import dev.triggers.operator.api.v1alpha1.ScaleRevert;
@@ -104,7 +105,7 @@ public final class ScaleUpAction implements WorkloadAction {
                     "metadata", Map.of("resourceVersion", object.getMetadata().getResourceVersion(),
                             "annotations", Map.of(SCALED_BY_EVENT, event.id())),
                     "spec", Map.of(hpa == null ? "replicas" : "minReplicas", wanted)));
-            // Through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
+            // Through PatchTargets: fabric8's withName(..).patch(..) would GET the object first.
             var resource = resource(client, object);
             try {
                 HasMetadata patched = resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
@@ -189,7 +190,7 @@ public final class ScaleUpAction implements WorkloadAction {
 
     /** The object as a resource to patch and read again: a Rollout through its fixed context, anything else by its type. */
     static io.fabric8.kubernetes.client.dsl.Resource<? extends HasMetadata> resource(KubernetesClient client, HasMetadata object) {
-        return ArgoRollouts.isRollout(object) ? ArgoRollouts.resource(client, object) : client.resource(object);
+        return ArgoRollouts.isRollout(object) ? ArgoRollouts.resource(client, object) : client.resource(PatchTargets.of(object));
     }
 
     static int minReplicas(HorizontalPodAutoscaler hpa) {

@@ -1,5 +1,6 @@
 package dev.triggers.operator.reconciler;
 
+import dev.triggers.operator.support.PatchTargets;
 import dev.triggers.operator.action.FireResult;
 import dev.triggers.operator.action.ScaleReverts;
 import dev.triggers.operator.support.KubernetesErrors;
@@ -253,7 +254,7 @@ public final class TriggerReconciler implements Reconciler<Trigger> {
         if (!Objects.equals(targetLabel, current.get(Trigger.LABEL_TARGET))) wanted.put(Trigger.LABEL_TARGET, targetLabel);
         if (wanted.isEmpty()) return;
         String patch = client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("labels", wanted)));
-        // Patched through the object in hand: fabric8's withName(..).patch(..) GETs the object first.
-        client.resources(Trigger.class).resource(trigger).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        // Through PatchTargets: fabric8's withName(..).patch(..) would GET the object first.
+        client.resources(Trigger.class).resource(PatchTargets.of(trigger)).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
 }
