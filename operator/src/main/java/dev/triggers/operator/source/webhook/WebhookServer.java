@@ -389,7 +389,8 @@ public final class WebhookServer implements AutoCloseable {
     /** The answers a caller with the token (and the signature, if asked for) may see. */
     private void authenticated(HttpServerExchange ex, String namespace, String name, Trigger trigger, byte[] body, String deliveryId) {
         // The Trigger is the informer's copy whose status held the digest (on every replica: no API read per call).
-        if (trigger.getSpec().isSuspendedAt(clock.instant())) {
+        // The clock is read only when a suspendUntil asks for it: one read fewer on every call of the hot path.
+        if (trigger.getSpec().isSuspended() || trigger.getSpec().getSuspendUntil() != null && trigger.getSpec().isSuspendedAt(clock.instant())) {
             log.debug("{}/{}: webhook call refused: the Trigger is suspended", namespace, name);
             // Written from the parsed Instant, never the raw field: a plain timestamp, nothing to escape.
             String until = trigger.getSpec().isSuspended() ? null : trigger.getSpec().suspendUntilInstant().map(Instant::toString).orElse(null);

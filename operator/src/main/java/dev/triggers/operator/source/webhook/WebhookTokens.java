@@ -114,11 +114,11 @@ public final class WebhookTokens {
             MessageDigest.isEqual(NO_DIGEST, presentedHash);
             return Optional.empty();
         }
-        Instant now = clock.instant();
         boolean ok = false;
         for (TriggerStatus.TokenDigest d : digests) {
             boolean match = MessageDigest.isEqual(decode(d.getSha256()), presentedHash);
-            ok |= match && (d.getExpiresAt() == null || stillValid(d.getExpiresAt(), now));
+            // The clock only for a previous token's expiry (after the constant-time compare, which always runs).
+            ok |= match && (d.getExpiresAt() == null || stillValid(d.getExpiresAt(), clock.instant()));
         }
         return ok && presented != null && !presented.isEmpty() ? Optional.of(new Verified(found.get())) : Optional.empty();
     }
