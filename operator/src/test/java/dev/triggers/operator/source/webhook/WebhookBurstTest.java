@@ -40,18 +40,7 @@ class WebhookBurstTest {
 
     @Test
     void aHundredConcurrentCallsBecomeAtMostTwoRolloutsAndEveryEventIsAccountedFor() {
-        Trigger trigger = Triggers.redeploy(NS, "deploy-web", "web");
-        trigger.getSpec().setCooldownSeconds(5);
-        WebhookSource webhook = new WebhookSource();
-        webhook.setRateLimitPerMinute(WebhookSourceFactory.MAX_RATE_LIMIT_PER_MINUTE);
-        trigger.getSpec().getSource().setWebhook(webhook);
-        f.cluster.create(trigger);
-        f.awaitReady("deploy-web");
-        String token = f.token("deploy-web");
-
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.factory.port() + "/hooks/" + NS + "/deploy-web"))
-                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        HttpRequest request = readyWebhook("deploy-web", 5);
         List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 100)
                 .mapToObj(i -> f.http.sendAsync(request, HttpResponse.BodyHandlers.ofString())).toList();
         Set<String> ids = new HashSet<>();
@@ -77,16 +66,7 @@ class WebhookBurstTest {
 
     @Test
     void callsThatFoldIntoOneFireDuringALongCooldownHoldOneCallbackNotOneEach() {
-        Trigger trigger = Triggers.redeploy(NS, "deploy-long", "web");
-        trigger.getSpec().setCooldownSeconds(3600);
-        WebhookSource webhook = new WebhookSource();
-        webhook.setRateLimitPerMinute(WebhookSourceFactory.MAX_RATE_LIMIT_PER_MINUTE);
-        trigger.getSpec().getSource().setWebhook(webhook);
-        f.cluster.create(trigger);
-        f.awaitReady("deploy-long");
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.factory.port() + "/hooks/" + NS + "/deploy-long"))
-                .header("Authorization", "Bearer " + f.token("deploy-long")).timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        HttpRequest request = readyWebhook("deploy-long", 3600);
         assertThat(f.http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).join().statusCode()).isEqualTo(202);
         await().untilAsserted(() -> assertThat(f.status("deploy-long").getFireCount()).isEqualTo(1L));
 
@@ -97,5 +77,19 @@ class WebhookBurstTest {
         long[] awaited = f.factory.local(new io.javaoperatorsdk.operator.processing.event.ResourceID("deploy-long", NS)).orElseThrow().awaitedFire();
         assertThat(awaited[1]).as("calls sharing the waiting fire").isEqualTo(500);
         assertThat(awaited[0]).as("callbacks on it").isBetween(1L, 2L);
+    }
+
+    /** A webhook Trigger on "web" at the highest rate limit, Ready; returns a POST with its token. */
+    private HttpRequest readyWebhook(String name, int cooldownSeconds) {
+        Trigger trigger = Triggers.redeploy(NS, name, "web");
+        trigger.getSpec().setCooldownSeconds(cooldownSeconds);
+        WebhookSource webhook = new WebhookSource();
+        webhook.setRateLimitPerMinute(WebhookSourceFactory.MAX_RATE_LIMIT_PER_MINUTE);
+        trigger.getSpec().getSource().setWebhook(webhook);
+        f.cluster.create(trigger);
+        f.awaitReady(name);
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.factory.port() + "/hooks/" + NS + "/" + name))
+                .header("Authorization", "Bearer " + f.token(name)).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
     }
 }
