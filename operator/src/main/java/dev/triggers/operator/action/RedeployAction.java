@@ -56,7 +56,7 @@ public final class RedeployAction implements WorkloadAction {
                 EVENT_ID, event.id());
         if (ArgoRollouts.isRollout(workload)) return restartRollout(workload, ref, wanted);
         Map<String, String> current = templateAnnotations(workload);
-        if (current != null && wanted.entrySet().stream().allMatch(e -> Objects.equals(current.get(e.getKey()), e.getValue()))) {
+        if (alreadyRestarted(current, wanted)) {
             return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + event.id())
                     .startedRollout(RolloutStart.of(workload, 0));
         }
@@ -72,13 +72,19 @@ public final class RedeployAction implements WorkloadAction {
         }
     }
 
+    /**
+     * This Trigger already restarted the workload for this event: a retry, a new leader firing what the status kept, or a
+     * keyed webhook call another replica handed over (its time and source differ; its id is the same). Nothing to patch.
+     */
+    private static boolean alreadyRestarted(Map<String, String> current, Map<String, String> wanted) {
+        return current != null && Objects.equals(current.get(EVENT_ID), wanted.get(EVENT_ID)) && Objects.equals(current.get(FIRED_BY), wanted.get(FIRED_BY));
+    }
+
     private WorkloadResult restartRollout(HasMetadata rollout, WorkloadRef ref, Map<String, String> wanted) {
         Map<String, String> annotations = new java.util.HashMap<>(wanted);
         String restartAt = annotations.remove(RESTARTED_AT);
         Map<String, String> current = rollout.getMetadata().getAnnotations();
-        Object currentRestartAt = ((io.fabric8.kubernetes.api.model.GenericKubernetesResource) rollout).get("spec", "restartAt");
-        if (current != null && restartAt.equals(currentRestartAt)
-                && annotations.entrySet().stream().allMatch(e -> Objects.equals(current.get(e.getKey()), e.getValue()))) {
+        if (alreadyRestarted(current, wanted)) {
             return new WorkloadResult(ref, WorkloadResult.Outcome.ALREADY_APPLIED, ref + " already restarted for event " + annotations.get(EVENT_ID))
                     .startedRollout(RolloutStart.of(rollout, ArgoRollouts.replicas(rollout)));
         }

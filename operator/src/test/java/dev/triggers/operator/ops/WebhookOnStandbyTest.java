@@ -86,9 +86,55 @@ class WebhookOnStandbyTest {
         await().untilAsserted(() -> assertThat(cluster.trigger(NS, "deploy-web").getStatus().getLastFireRequest()).isEqualTo(id));
     }
 
+    @Test
+    void anIdempotencyKeyAnswersTheSameEventIdOnEveryReplicaAndARetryOnTheStandbyRestartsNothingMore() throws Exception {
+        OperatorConfig config = MockCluster.testConfig().with(c -> { c.leaderElection = true; c.leaseNamespace = LeaderElectionTest.OPERATOR_NS; });
+        Replica a = replica(config);
+        Replica b = replica(config);
+        await().atMost(LeaderElectionTest.TIMEOUT).until(() -> a.operator().isLeader() || b.operator().isLeader());
+        Replica leader = a.operator().isLeader() ? a : b;
+        Replica standby = leader == a ? b : a;
+
+        cluster.create(Triggers.redeploy(NS, "deploy-web", "web"));
+        String token = await().atMost(LeaderElectionTest.TIMEOUT).until(() -> {
+            var s = cluster.client().secrets().inNamespace(NS).withName(WebhookTokens.secretName("deploy-web")).get();
+            return s == null ? null : new String(java.util.Base64.getDecoder().decode(s.getData().get(WebhookTokens.KEY_TOKEN)));
+        }, t -> t != null);
+        await().atMost(LeaderElectionTest.TIMEOUT).until(() -> standby.webhook().tokens().verify(NS, "deploy-web", token).isPresent()
+                && leader.webhook().tokens().verify(NS, "deploy-web", token).isPresent());
+
+        HttpResponse<String> first = post(leader, token, "pipeline-4711");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        String id = first.body().replaceAll("^\\{\"eventId\":\"([^\"]+)\"}$", "$1");
+        await().atMost(LeaderElectionTest.TIMEOUT).untilAsserted(() -> assertThat(template()).containsEntry(RedeployAction.EVENT_ID, id));
+        String restartedAt = template().get(RedeployAction.RESTARTED_AT);
+
+        // The caller's retry lands on the other replica: the same answer, handed to the leader, and no second restart.
+        HttpResponse<String> retry = post(standby, token, "pipeline-4711");
+        assertThat(retry.statusCode()).as(retry.body()).isEqualTo(202);
+        assertThat(retry.body()).isEqualTo(first.body());
+        await().atMost(LeaderElectionTest.TIMEOUT).untilAsserted(() -> assertThat(cluster.trigger(NS, "deploy-web").getStatus().getLastFireRequest()).isEqualTo(id));
+        assertThat(template()).containsEntry(RedeployAction.EVENT_ID, id).containsEntry(RedeployAction.RESTARTED_AT, restartedAt);
+
+        // Another key is another event, on either replica.
+        HttpResponse<String> other = post(standby, token, "pipeline-4712");
+        assertThat(other.statusCode()).isEqualTo(202);
+        assertThat(other.body()).isNotEqualTo(first.body());
+    }
+
+    Map<String, String> template() {
+        return cluster.getDeployment(NS, "web").getSpec().getTemplate().getMetadata().getAnnotations();
+    }
+
     HttpResponse<String> post(Replica replica, String token) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.webhook().port() + "/hooks/" + NS + "/deploy-web"))
+        return post(replica, token, null);
+    }
+
+    HttpResponse<String> post(Replica replica, String token, String idempotencyKey) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.webhook().port() + "/hooks/" + NS + "/deploy-web"))
                 .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (idempotencyKey != null) request.header("Idempotency-Key", idempotencyKey);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

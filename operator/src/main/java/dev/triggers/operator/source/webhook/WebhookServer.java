@@ -446,7 +446,7 @@ public final class WebhookServer implements AutoCloseable {
             return;
         }
         String triggerKey = namespace + "/" + name;
-        String eventId = newEventId();
+        String eventId = key != null ? keyedEventId(trigger, key) : newEventId();
         if (key != null) {
             Optional<String> first = idempotency.reserve(triggerKey, key, eventId);
             if (first.isPresent()) {
@@ -607,6 +607,25 @@ public final class WebhookServer implements AutoCloseable {
     }
 
     /**
+     * The event id of a call with an Idempotency-Key (or a provider's delivery id): a name-based UUID of the Trigger's
+     * uid and the key (RFC 9562 version 8, from SHA-256). Every replica answers a retry with the same id, and a retry
+     * another replica hands to the leader carries the id the first call's fire left on the target, where the patch
+     * then changes nothing; the keys of another Trigger, or of an earlier one of the same name, give other ids.
+     */
+    static String keyedEventId(Trigger trigger, String key) {
+        byte[] b;
+        try {
+            b = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((trigger.getMetadata().getUid() + "\n" + key).getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+        b[6] = (byte) ((b[6] & 0x0f) | 0x80); // version 8
+        b[8] = (byte) ((b[8] & 0x3f) | 0x80); // IETF variant
+        return uuid(b);
+    }
+
+    /**
      * A random (version 4) UUID, from a SecureRandom of the request thread's own: UUID.randomUUID() draws
      * from one SecureRandom for the whole JVM (NativePRNG, behind a lock), which the request threads queued on.
      */
@@ -614,6 +633,10 @@ public final class WebhookServer implements AutoCloseable {
         byte[] b = EVENT_IDS.get().next();
         b[6] = (byte) ((b[6] & 0x0f) | 0x40); // version 4
         b[8] = (byte) ((b[8] & 0x3f) | 0x80); // IETF variant
+        return uuid(b);
+    }
+
+    private static String uuid(byte[] b) {
         long msb = 0;
         long lsb = 0;
         for (int i = 0; i < 8; i++) msb = (msb << 8) | (b[i] & 0xff);
