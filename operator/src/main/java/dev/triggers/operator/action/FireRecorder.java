@@ -114,8 +114,7 @@ public final class FireRecorder {
 
     /** Writes the temporary scale-up's part of the record (scaleReverts, lastRevert; see ScaleReverts); throws if it fails. */
     void recordReverts(Trigger trigger, Map<String, Object> status) {
-        client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status")
-                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
+        patch(trigger, status);
     }
 
     /** Writes status.heldUntil: when the held events fire (null: no window opens again, or nothing is held). */
@@ -127,9 +126,7 @@ public final class FireRecorder {
 
     private boolean patchStatus(Trigger trigger, Map<String, Object> status, String what) {
         try {
-            // Through PatchTargets: fabric8's withName(..).patch(..) would GET the object first.
-            client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status")
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
+            patch(trigger, status);
             return true;
         } catch (RuntimeException e) {
             log.warn("{}/{}: could not record {} on status: {}", trigger.getMetadata().getNamespace(),
@@ -138,30 +135,23 @@ public final class FireRecorder {
         }
     }
 
+    /** A merge patch of these status fields; throws if it fails. */
+    private void patch(Trigger trigger, Map<String, Object> status) {
+        // Through PatchTargets: fabric8's withName(..).patch(..) would GET the object first.
+        client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
+    }
+
     /** Patches status.lastRollout (a rollout that ended); returns false if the patch failed. */
     public boolean recordRollout(Trigger trigger, RolloutStatus rollout) {
-        try {
-            client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
-                    client.getKubernetesSerialization().asJson(Map.of("status", Map.of("lastRollout", rolloutPatch(rollout)))));
-            return true;
-        } catch (RuntimeException e) {
-            log.warn("{}/{}: could not record the end of a rollout on status: {}", trigger.getMetadata().getNamespace(),
-                    trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
-            return false;
-        }
+        return patchStatus(trigger, Map.of("lastRollout", rolloutPatch(rollout)), "the end of a rollout");
     }
 
     /** Patches status.waitingFor (null removes it); a failure is logged, the wait goes on. */
     public void recordWaiting(Trigger trigger, String why) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("waitingFor", why);
-        try {
-            client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
-                    client.getKubernetesSerialization().asJson(Map.of("status", status)));
-        } catch (RuntimeException e) {
-            log.warn("{}/{}: could not record on status why events wait: {}", trigger.getMetadata().getNamespace(),
-                    trigger.getMetadata().getName(), KubernetesErrors.describe(e, "patch status of", "Trigger"));
-        }
+        patchStatus(trigger, status, "why events wait");
     }
 
     /** lastRollout whole, with a null for each field it has not (a merge patch then removes the older rollout's). */
@@ -182,8 +172,7 @@ public final class FireRecorder {
      */
     public void recordAccepted(Trigger trigger, TriggerEvent event) {
         var record = new TriggerStatus.EventRecord(event.source(), event.id(), event.receivedAt().toString(), event.caller());
-        client.resources(Trigger.class).resource(PatchTargets.of(trigger)).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
-                client.getKubernetesSerialization().asJson(Map.of("status", Map.of("acceptedEvents", Map.of(event.id(), record)))));
+        patch(trigger, Map.of("acceptedEvents", Map.of(event.id(), record)));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.RolloutFollowing;
 import dev.triggers.operator.support.DaemonThreads;
 import dev.triggers.operator.support.KubernetesErrors;
+import dev.triggers.operator.support.NamespaceQuota;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -21,7 +22,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -81,8 +81,8 @@ final class RolloutTracker {
     /** Told when a rollout moved on without a fire (a wave started), so that the status shows it. */
     private volatile Consumer<ResourceID> progressed = id -> {};
     private final Map<ResourceID, Rollout> rollouts = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> perNamespace = new ConcurrentHashMap<>();
-    private final AtomicInteger total = new AtomicInteger();
+    /** Workloads followed (and paused ones watched), per namespace and in all. */
+    private final NamespaceQuota followedWorkloads;
 
     /** The operator's tracker: its reads on two threads of its own (a few GETs a second at most, off the fire path). */
     static RolloutTracker start(KubernetesClient client, Clock clock, Timers timers, RolloutFollowing limits,
@@ -105,6 +105,7 @@ final class RolloutTracker {
         this.reads = reads;
         this.polling = polling;
         this.limits = limits;
+        this.followedWorkloads = new NamespaceQuota(limits.perNamespace(), limits.total());
         this.triggers = triggers;
         this.ended = ended;
     }
@@ -152,9 +153,9 @@ final class RolloutTracker {
         int waveSize = result.workloads().size() - waiting.size();
         for (int i = 0; i < waiting.size(); i += waveSize) rollout.waves.add(waiting.subList(i, Math.min(waiting.size(), i + waveSize)));
         rollout.reservedCount = followed.size() + waiting.size();
-        if (!reserve(namespace, rollout.reservedCount)) {
+        if (!followedWorkloads.tryTake(namespace, rollout.reservedCount)) {
             String why = "not followed: the operator already follows its limit of rollouts"
-                    + (count(namespace).get() + followed.size() > limits.perNamespace() ? " in namespace " + namespace : "");
+                    + (followedWorkloads.fitsNamespace(namespace, followed.size()) ? "" : " in namespace " + namespace);
             log.warn("{}: rollout of event {} {}", id, event.id(), why);
             rollout.reserved = false;
             Rollout older = rollouts.get(id);
@@ -213,7 +214,7 @@ final class RolloutTracker {
         Rollout rollout = new Rollout(id, shown.getEventId(), startedAt, trigger.getSpec().getTarget().isApplication(), action, followed,
                 trigger.getSpec().rolloutOrDefault().getTimeoutSeconds(), found.size() - followed.size());
         rollout.reservedCount = followed.size();
-        if (!reserve(id.getNamespace().orElse(""), followed.size())) return;
+        if (!followedWorkloads.tryTake(id.getNamespace().orElse(""), followed.size())) return;
         if (rollouts.putIfAbsent(id, rollout) != null) {
             release(rollout); // a fire started a newer one meanwhile
             return;
@@ -253,7 +254,7 @@ final class RolloutTracker {
      */
     boolean waitForResume(ResourceID id, FireResult result) {
         List<WorkloadRef> paused = result.workloads().stream().map(WorkloadResult::workload).limit(MAX_WORKLOADS).toList();
-        if (!limits.enabled() || paused.isEmpty() || resumes.containsKey(id) || !reserve(id.getNamespace().orElse(""), paused.size())) return false;
+        if (!limits.enabled() || paused.isEmpty() || resumes.containsKey(id) || !followedWorkloads.tryTake(id.getNamespace().orElse(""), paused.size())) return false;
         Resume resume = new Resume(id, paused, clock.instant());
         resumes.put(id, resume);
         String why = result.summary() + " — its events wait and fire once it is resumed";
@@ -270,7 +271,7 @@ final class RolloutTracker {
             if (resume.timer != null) resume.timer.run();
             resume.timer = null;
         }
-        releaseCounts(id, resume.workloads.size());
+        followedWorkloads.release(id.getNamespace().orElse(""), resume.workloads.size());
         waiting.accept(id, null);
         if (resumed) released.accept(id);
     }
@@ -332,38 +333,13 @@ final class RolloutTracker {
 
     /** Workloads followed now, in all. */
     int followed() {
-        return total.get();
-    }
-
-    private boolean reserve(String namespace, int workloads) {
-        AtomicInteger inNamespace = count(namespace);
-        if (inNamespace.addAndGet(workloads) > limits.perNamespace()) {
-            inNamespace.addAndGet(-workloads);
-            return false;
-        }
-        if (total.addAndGet(workloads) > limits.total()) {
-            total.addAndGet(-workloads);
-            inNamespace.addAndGet(-workloads);
-            return false;
-        }
-        return true;
-    }
-
-    private AtomicInteger count(String namespace) {
-        return perNamespace.computeIfAbsent(namespace, n -> new AtomicInteger());
+        return followedWorkloads.inAll();
     }
 
     private void release(Rollout rollout) {
         if (!rollout.reserved) return;
         rollout.reserved = false;
-        releaseCounts(rollout.trigger, rollout.reservedCount);
-    }
-
-    private void releaseCounts(ResourceID trigger, int n) {
-        total.addAndGet(-n);
-        String namespace = trigger.getNamespace().orElse("");
-        // Dropped at zero, so namespaces seen once cost nothing later.
-        perNamespace.computeIfPresent(namespace, (k, c) -> c.addAndGet(-n) <= 0 ? null : c);
+        followedWorkloads.release(rollout.trigger.getNamespace().orElse(""), rollout.reservedCount);
     }
 
     private void schedule(Rollout rollout, Duration delay) {

@@ -10,6 +10,7 @@ import dev.triggers.operator.api.v1alpha1.Trigger;
 import dev.triggers.operator.config.TenantPolicy;
 import dev.triggers.operator.source.CredentialsSecrets;
 import dev.triggers.operator.support.KubernetesErrors;
+import dev.triggers.operator.support.NamespaceQuota;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
@@ -25,10 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,8 +57,8 @@ public final class RolloutNotifier implements RolloutListener {
     private final Supplier<FireRecorder> recorder;
     private final List<Duration> retryDelays;
     private final HttpClient http;
-    private final Map<String, AtomicInteger> perNamespace = new ConcurrentHashMap<>();
-    private final AtomicInteger total = new AtomicInteger();
+    /** Deliveries under way, per namespace and in all. */
+    private final NamespaceQuota underWay = new NamespaceQuota(MAX_PER_NAMESPACE, MAX_TOTAL);
 
     /**
      * @param executor where Secrets are read and responses handled (small, shared)
@@ -89,7 +88,7 @@ public final class RolloutNotifier implements RolloutListener {
         if (notify == null || notify.getUrlSecretRef() == null) return;
         if (!RolloutStatus.COMPLETE.equals(rollout.getState()) && !RolloutStatus.FAILED.equals(rollout.getState())) return;
         String ns = trigger.getMetadata().getNamespace();
-        if (!reserve(ns)) {
+        if (!underWay.tryTake(ns, 1)) {
             count(ns, "dropped");
             log.warn("{}/{}: rollout of event {} not notified: {} notifications already under way in the namespace", ns,
                     trigger.getMetadata().getName(), rollout.getEventId(), MAX_PER_NAMESPACE);
@@ -210,23 +209,8 @@ public final class RolloutNotifier implements RolloutListener {
         return client.getKubernetesSerialization().asJson(doc);
     }
 
-    private boolean reserve(String ns) {
-        AtomicInteger n = perNamespace.computeIfAbsent(ns, k -> new AtomicInteger());
-        if (n.incrementAndGet() > MAX_PER_NAMESPACE) {
-            n.decrementAndGet();
-            return false;
-        }
-        if (total.incrementAndGet() > MAX_TOTAL) {
-            total.decrementAndGet();
-            n.decrementAndGet();
-            return false;
-        }
-        return true;
-    }
-
     private void release(String ns) {
-        total.decrementAndGet();
-        perNamespace.computeIfPresent(ns, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        underWay.release(ns, 1);
     }
 
     private void count(String ns, String outcome) {
