@@ -613,13 +613,7 @@ public final class WebhookServer implements AutoCloseable {
      * then changes nothing; the keys of another Trigger, or of an earlier one of the same name, give other ids.
      */
     static String keyedEventId(Trigger trigger, String key) {
-        byte[] b;
-        try {
-            b = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest((trigger.getMetadata().getUid() + "\n" + key).getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        byte[] b = WebhookTokens.sha256((trigger.getMetadata().getUid() + "\n" + key).getBytes(StandardCharsets.UTF_8));
         b[6] = (byte) ((b[6] & 0x0f) | 0x80); // version 8
         b[8] = (byte) ((b[8] & 0x3f) | 0x80); // IETF variant
         return uuid(b);

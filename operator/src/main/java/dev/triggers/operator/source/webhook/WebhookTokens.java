@@ -177,7 +177,8 @@ public final class WebhookTokens {
         }
     });
 
-    private static byte[] sha256(byte[] bytes) {
+    /** SHA-256 on the calling thread's own digest (getInstance per call showed in the ingest profile). */
+    static byte[] sha256(byte[] bytes) {
         return SHA256.get().digest(bytes); // digest() resets it for the next call
     }
 }
